@@ -1,0 +1,36 @@
+# Two commands on a fresh machine with Python 3 and make:
+#   make lab    open the course in JupyterLab
+#   make test   run every test (unit tests, notebooks with nbval, grading, browser)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: lab test notebooks exercises bench lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadscope
+
+notebooks: $(STAMP)
+	$(BIN)/python tools/run_notebooks.py notebooks/*.ipynb solutions/*.ipynb
+
+exercises: $(STAMP)
+	$(BIN)/python tools/make_exercises.py
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check vanishing tests benchmarks tools
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,17 @@
+"""vanishing: the companion package of a course on vanishing and exploding gradients.
+
+One module per idea (import what you need, e.g. ``from vanishing.chain import trace_chain``):
+
+- ``activations``: sigmoid, tanh, relu, leaky_relu, elu, linear and their derivatives
+- ``chain``: the scalar chain (one neuron per layer) traced forward and backward
+- ``init``: Xavier/Glorot, He/Kaiming, LeCun, normal and constant initialisation
+- ``mlp``: a vectorised network with manual backprop, batch norm and residual paths
+- ``losses``: mean squared error and binary cross-entropy with their gradients
+- ``gradcheck``: central finite differences to check every backward pass
+- ``derive``: sympy derivations (imports sympy when used)
+
+``import vanishing`` stays light: sympy, matplotlib and ipywidgets load only
+inside the modules that need them.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,222 @@
+"""Activation functions and their derivatives.
+
+Every function takes a number or a NumPy array ``z`` (the pre-activation) and
+returns float64 of the same shape. The derivatives are written so that they
+stay accurate and warning-free for any finite ``z``: no ``exp`` of a large
+positive number is ever evaluated.
+
+>>> from vanishing.activations import sigmoid, sigmoid_prime
+>>> float(sigmoid(0.0)), float(sigmoid_prime(0.0))
+(0.5, 0.25)
+>>> float(sigmoid(-1e4))      # no overflow warning, the right limit
+0.0
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+__all__ = [
+    "Activation", "get", "names",
+    "sigmoid", "sigmoid_prime", "log10_sigmoid_prime",
+    "tanh", "tanh_prime", "log10_tanh_prime",
+    "relu", "relu_prime", "leaky_relu", "leaky_relu_prime",
+    "elu", "elu_prime", "linear", "linear_prime",
+]
+
+_LOG10_E = np.log10(np.e)
+
+
+def _float(z) -> np.ndarray:
+    """``z`` as a float64 array, or a TypeError that names ``z``."""
+    try:
+        arr = np.asarray(z, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"z must be a number or an array of numbers, got {type(z).__name__}") from None
+    return arr
+
+
+# --- sigmoid -----------------------------------------------------------------
+
+def sigmoid(z):
+    r"""The logistic sigmoid.
+
+    .. math:: \sigma(z) = \frac{1}{1 + e^{-z}} = \frac{e^{z}}{1 + e^{z}}
+
+    The first form is used for z >= 0 and the second for z < 0, so ``exp`` only
+    ever sees a non-positive argument: no overflow, even at z = -1e4.
+    """
+    z = _float(z)
+    e = np.exp(-np.abs(z))                       # in (0, 1]
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def sigmoid_prime(z):
+    r"""Derivative of the sigmoid.
+
+    .. math:: \sigma'(z) = \sigma(z)\,(1 - \sigma(z)) = \frac{e^{-|z|}}{(1 + e^{-|z|})^2}
+
+    The second form (equal because sigma' is even) keeps full relative
+    precision in the tails, where ``1 - sigma(z)`` would round to 0.
+    Its maximum is 1/4, at z = 0.
+    """
+    z = _float(z)
+    e = np.exp(-np.abs(z))
+    return e / (1.0 + e) ** 2
+
+
+def log10_sigmoid_prime(z):
+    r"""``log10(sigma'(z))`` without underflow: :math:`(-|z| - 2\ln(1 + e^{-|z|}))\log_{10} e`."""
+    z = _float(z)
+    return (-np.abs(z) - 2.0 * np.log1p(np.exp(-np.abs(z)))) * _LOG10_E
+
+
+# --- tanh --------------------------------------------------------------------
+
+def tanh(z):
+    r"""Hyperbolic tangent, :math:`\tanh z = (e^{z} - e^{-z}) / (e^{z} + e^{-z})`."""
+    return np.tanh(_float(z))
+
+
+def tanh_prime(z):
+    r"""Derivative of tanh.
+
+    .. math:: \tanh'(z) = 1 - \tanh^2 z = \frac{4 e^{-2|z|}}{(1 + e^{-2|z|})^2}
+
+    Its maximum is 1, at z = 0 (four times the sigmoid's: tanh(z) = 2 sigma(2z) - 1).
+    """
+    z = _float(z)
+    e = np.exp(-2.0 * np.abs(z))
+    return 4.0 * e / (1.0 + e) ** 2
+
+
+def log10_tanh_prime(z):
+    """``log10(tanh'(z))`` without underflow."""
+    z = _float(z)
+    return (np.log(4.0) - 2.0 * np.abs(z) - 2.0 * np.log1p(np.exp(-2.0 * np.abs(z)))) * _LOG10_E
+
+
+# --- the rectifier family ------------------------------------------------------
+
+def relu(z):
+    r"""Rectified linear unit, :math:`\max(0, z)`."""
+    return np.maximum(_float(z), 0.0)
+
+
+def relu_prime(z):
+    r"""Derivative of ReLU: 1 for z > 0 and 0 for z <= 0 (we choose 0 at the kink z = 0)."""
+    return (_float(z) > 0).astype(np.float64)
+
+
+def leaky_relu(z, alpha: float = 0.01):
+    r"""Leaky ReLU: :math:`z` for z > 0, :math:`\alpha z` otherwise."""
+    z = _float(z)
+    return np.where(z > 0, z, alpha * z)
+
+
+def leaky_relu_prime(z, alpha: float = 0.01):
+    r"""Derivative of leaky ReLU: 1 for z > 0, :math:`\alpha` otherwise."""
+    return np.where(_float(z) > 0, 1.0, alpha)
+
+
+def elu(z, alpha: float = 1.0):
+    r"""Exponential linear unit: :math:`z` for z > 0, :math:`\alpha (e^{z} - 1)` otherwise.
+
+    ``expm1`` is evaluated at ``min(z, 0)`` so a large positive z never overflows.
+    """
+    z = _float(z)
+    return np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0.0)))
+
+
+def elu_prime(z, alpha: float = 1.0):
+    r"""Derivative of ELU: 1 for z > 0, :math:`\alpha e^{z}` otherwise."""
+    z = _float(z)
+    return np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0.0)))
+
+
+def linear(z):
+    """The identity, f(z) = z (a "linear" layer has no activation)."""
+    return _float(z).copy()
+
+
+def linear_prime(z):
+    """Derivative of the identity: 1 everywhere."""
+    return np.ones_like(_float(z))
+
+
+# --- registry ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Activation:
+    """An activation function with everything backprop needs.
+
+    ``prime(z)`` is f'(z) from the pre-activation. ``prime_from(z, a)`` is the
+    same value computed as cheaply as possible from z and a = f(z) (for
+    example sigma' = a(1 - a)): the MLP's backward pass uses it.
+    ``peak_prime`` is the largest value of f', ``saturates`` says whether f'
+    tends to 0 on both sides (sigmoid, tanh).
+    """
+
+    name: str
+    f: Callable
+    prime: Callable
+    prime_from: Callable
+    log10_prime: Callable
+    peak_prime: float
+    saturates: bool
+    formula: str
+
+    def __call__(self, z):
+        return self.f(z)
+
+    def __repr__(self) -> str:
+        return f"Activation({self.name!r}: {self.formula})"
+
+
+def _log10_abs(prime):
+    def log10_prime(z):
+        with np.errstate(divide="ignore"):       # log10(0) = -inf is the honest answer
+            return np.log10(np.abs(prime(z)))
+    return log10_prime
+
+
+_REGISTRY = {
+    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_prime, lambda z, a: a * (1.0 - a),
+                          log10_sigmoid_prime, 0.25, True, "1 / (1 + exp(-z))"),
+    "tanh": Activation("tanh", tanh, tanh_prime, lambda z, a: 1.0 - a * a,
+                       log10_tanh_prime, 1.0, True, "tanh(z)"),
+    "relu": Activation("relu", relu, relu_prime, lambda z, a: (z > 0).astype(np.float64),
+                       _log10_abs(relu_prime), 1.0, False, "max(0, z)"),
+    "leaky_relu": Activation("leaky_relu", leaky_relu, leaky_relu_prime,
+                             lambda z, a: np.where(z > 0, 1.0, 0.01),
+                             _log10_abs(leaky_relu_prime), 1.0, False, "max(0.01 z, z)"),
+    "elu": Activation("elu", elu, elu_prime, lambda z, a: np.where(z > 0, 1.0, a + 1.0),
+                      _log10_abs(elu_prime), 1.0, False, "z if z > 0 else exp(z) - 1"),
+    "linear": Activation("linear", linear, linear_prime, lambda z, a: np.ones_like(z),
+                         _log10_abs(linear_prime), 1.0, False, "z"),
+}
+
+
+def names() -> list[str]:
+    """The names that :func:`get` accepts."""
+    return sorted(_REGISTRY)
+
+
+def get(name, parameter: str = "activation") -> Activation:
+    """Look up an activation by name (or pass an :class:`Activation` through).
+
+    >>> get("relu").prime(2.0)
+    array(1.)
+    """
+    if isinstance(name, Activation):
+        return name
+    if not isinstance(name, str):
+        raise TypeError(f"{parameter} must be a name (str), one of {names()}; "
+                        f"got {type(name).__name__}")
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise ValueError(f"{parameter} must be one of {names()}; got {name!r}") from None

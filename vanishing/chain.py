@@ -1,0 +1,314 @@
+r"""The scalar chain: one neuron per layer, backpropagation by hand.
+
+Layers are numbered 1..L from input to output:
+
+.. math::
+    a_0 = x,\qquad z_l = w_l\,a_{l-1} + b_l,\qquad a_l = f_l(z_l).
+
+The backward pass computes :math:`\delta_l = \partial\,\mathrm{Out}/\partial z_l`:
+
+.. math::
+    \delta_L = \frac{\partial\,\mathrm{Out}}{\partial a_L} f_L'(z_L),\qquad
+    \delta_l = \delta_{l+1}\, w_{l+1}\, f_l'(z_l),\qquad
+    \frac{\partial\,\mathrm{Out}}{\partial w_l} = \delta_l\, a_{l-1}.
+
+"Out" is either the last activation :math:`a_L`, or a loss with a label ``y``:
+binary cross-entropy :math:`-y\ln a_L - (1-y)\ln(1-a_L)` (sigmoid output only) or
+the squared error :math:`(a_L - y)^2`.
+
+The deltas are also carried in log10 space (sign and exponent), so a
+1000-layer chain whose gradient is far below float64's smallest number
+(about 1e-308) still reports it as a power of ten instead of 0.0.
+
+>>> from vanishing.chain import trace_chain
+>>> t = trace_chain(depth=4, weight=0.1)          # the anchor network
+>>> round(float(t.a[0]), 6)
+0.524979
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _check
+from . import activations as act
+
+__all__ = ["ChainTrace", "trace_chain", "chain_output", "format_power", "OUTS"]
+
+OUTS = ("activation", "bce", "mse")
+
+
+def format_power(log10: float, sign: float = 1.0, digits: int = 4) -> str:
+    """Write ``sign * 10**log10`` in scientific notation, for any exponent.
+
+    >>> format_power(-1602.06)
+    '8.710e-1603'
+    >>> format_power(float("-inf"))   # an exact zero (a dead ReLU, say)
+    '0'
+    """
+    if sign == 0 or log10 == -math.inf:
+        return "0"
+    exponent = math.floor(log10)
+    mantissa = 10.0 ** (log10 - exponent)
+    text = f"{mantissa:.{digits - 1}f}"
+    if float(text) >= 10.0:                      # 9.9996 rounds up to 10.000
+        exponent += 1
+        text = f"{mantissa / 10:.{digits - 1}f}"
+    return f"{'-' if sign < 0 else ''}{text}e{exponent:+03d}"
+
+
+def _forward(w, b, x, fs):
+    """z_l and a_l for l = 1..L (index 0 is layer 1)."""
+    z = np.empty(len(w))
+    a = np.empty(len(w))
+    prev = x
+    with np.errstate(over="raise", invalid="raise"):
+        for i, f in enumerate(fs):
+            try:
+                z[i] = w[i] * prev + b[i]
+                a[i] = f.f(z[i])
+            except FloatingPointError:
+                raise ValueError(
+                    f"the forward pass overflows float64 at layer {i + 1}: reduce the "
+                    "weights or the depth") from None
+            if not (np.isfinite(z[i]) and np.isfinite(a[i])):
+                raise ValueError(
+                    f"the forward pass overflows float64 at layer {i + 1} (z = {z[i]}): "
+                    "reduce the weights or the depth")
+            prev = a[i]
+    return z, a
+
+
+def _loss_and_seed(out, z_L, a_L, y, f_L):
+    """Out itself and dOut/da_L (for BCE, delta_L directly: a_L - y)."""
+    if out == "activation":
+        return a_L, 1.0
+    if out == "mse":
+        return (a_L - y) ** 2, 2.0 * (a_L - y)
+    # binary cross-entropy on the logit z_L, stable for any z_L:
+    # -y ln s(z) - (1-y) ln(1-s(z)) = max(z, 0) - y z + ln(1 + e^{-|z|})
+    loss = max(z_L, 0.0) - y * z_L + math.log1p(math.exp(-abs(z_L)))
+    return loss, None
+
+
+@dataclass(frozen=True, repr=False)
+class ChainTrace:
+    """Everything the forward and backward pass of a scalar chain computed.
+
+    Per-layer arrays have one entry per layer, layer 1 first:
+    ``z``, ``a``, ``fprime`` (f'(z_l)), ``factor`` (w_l f'(z_l) = da_l/da_{l-1}),
+    ``delta`` (dOut/dz_l), ``grad_w`` (dOut/dw_l) and their exact log10
+    magnitudes ``log10_delta`` and ``log10_grad_w`` with signs ``sign_delta``,
+    ``sign_grad_w``. ``delta`` and ``grad_w`` are float64 and so read 0.0 where
+    the true value is below about 1e-308; the log10 versions never do.
+    """
+
+    depth: int
+    weights: np.ndarray
+    biases: np.ndarray
+    x: float
+    activation: tuple
+    out: str
+    y: float | None
+    z: np.ndarray
+    a: np.ndarray
+    fprime: np.ndarray
+    factor: np.ndarray
+    log10_delta: np.ndarray
+    sign_delta: np.ndarray
+    log10_grad_w: np.ndarray
+    sign_grad_w: np.ndarray
+    output: float
+
+    # --- values as float64 ---------------------------------------------------
+    @property
+    def delta(self) -> np.ndarray:
+        """dOut/dz_l as float64 (0.0 where it underflows; see ``log10_delta``)."""
+        with np.errstate(under="ignore", over="ignore"):
+            return self.sign_delta * 10.0 ** self.log10_delta
+
+    @property
+    def grad_w(self) -> np.ndarray:
+        """dOut/dw_l = delta_l * a_{l-1} as float64 (0.0 where it underflows)."""
+        with np.errstate(under="ignore", over="ignore"):
+            return self.sign_grad_w * 10.0 ** self.log10_grad_w
+
+    @property
+    def grad_b(self) -> np.ndarray:
+        """dOut/db_l, which equals delta_l."""
+        return self.delta
+
+    # --- how much smaller is layer 1 than layer L? ---------------------------
+    @property
+    def log10_delta_ratio(self) -> float:
+        """log10(|delta_L| / |delta_1|): how many powers of ten layer 1's delta lost."""
+        return float(self.log10_delta[-1] - self.log10_delta[0])
+
+    @property
+    def log10_grad_w_ratio(self) -> float:
+        """log10(|dOut/dw_L| / |dOut/dw_1|)."""
+        return float(self.log10_grad_w[-1] - self.log10_grad_w[0])
+
+    @property
+    def delta_ratio(self) -> float:
+        """|delta_L| / |delta_1| (raises when it does not fit in a float64)."""
+        return _ratio(self.log10_delta_ratio, "delta_ratio", "log10_delta_ratio")
+
+    @property
+    def grad_w_ratio(self) -> float:
+        """|dOut/dw_L| / |dOut/dw_1| (raises when it does not fit in a float64)."""
+        return _ratio(self.log10_grad_w_ratio, "grad_w_ratio", "log10_grad_w_ratio")
+
+    @property
+    def out_description(self) -> str:
+        if self.out == "activation":
+            return f"Out = a_{self.depth} (the last activation)"
+        name = "binary cross-entropy" if self.out == "bce" else "squared error (a_L - y)^2"
+        return f"Out = {name} with label y = {self.y:g}"
+
+    # --- the readable table --------------------------------------------------
+    _COLUMNS = ("layer", "z", "a", "f'(z)", "w*f'(z)", "delta=dOut/dz", "dOut/dw")
+
+    def rows(self, max_rows: int = 12) -> list:
+        """The table as rows of strings, layer 1 first; long chains keep head and tail."""
+        idx = list(range(self.depth))
+        if self.depth > max_rows:
+            half = max_rows // 2
+            idx = idx[:half] + [None] + idx[-half:]
+        rows = []
+        for i in idx:
+            if i is None:
+                rows.append(["..."] * len(self._COLUMNS))
+                continue
+            rows.append([str(i + 1), f"{self.z[i]:.6g}", f"{self.a[i]:.6g}",
+                         f"{self.fprime[i]:.6g}", f"{self.factor[i]:.6g}",
+                         format_power(self.log10_delta[i], self.sign_delta[i]),
+                         format_power(self.log10_grad_w[i], self.sign_grad_w[i])])
+        return rows
+
+    def __str__(self) -> str:
+        rows = [list(self._COLUMNS)] + self.rows()
+        widths = [max(len(r[c]) for r in rows) for c in range(len(self._COLUMNS))]
+        lines = ["  ".join(cell.rjust(w) for cell, w in zip(r, widths)) for r in rows]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        return f"{self._title()}\n" + "\n".join(lines)
+
+    __repr__ = __str__
+
+    def to_markdown(self) -> str:
+        head = "| " + " | ".join(self._COLUMNS) + " |"
+        rule = "|" + "---:|" * len(self._COLUMNS)
+        body = ["| " + " | ".join(r) + " |" for r in self.rows()]
+        return "\n".join([f"**{self._title()}**", "", head, rule, *body])
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in self._COLUMNS)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>"
+                       for r in self.rows())
+        return (f"<p><b>{html.escape(self._title())}</b></p>"
+                f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+
+    def _title(self) -> str:
+        names = sorted(set(self.activation))
+        return (f"{self.depth}-layer {'/'.join(names)} chain, x = {self.x:g}; "
+                f"{self.out_description}")
+
+
+def _ratio(log10: float, name: str, alternative: str) -> float:
+    if abs(log10) > 300:
+        raise ValueError(f"{name} is 10^{log10:.2f}, beyond float64's range; read {alternative}")
+    return 10.0 ** log10
+
+
+def _activations(activation, depth):
+    if isinstance(activation, (str, act.Activation)):
+        return [act.get(activation)] * depth
+    activation = list(activation)
+    if len(activation) != depth:
+        raise ValueError(f"activation must be one name or a list of depth={depth} names "
+                         f"(one per layer), got {len(activation)}")
+    return [act.get(name) for name in activation]
+
+
+def trace_chain(depth, weight, bias=0.0, x=1.0, activation="sigmoid", out="activation",
+                y=None) -> ChainTrace:
+    """Run the scalar chain forward and backward and return the whole trace.
+
+    Parameters
+    ----------
+    depth : int >= 1, the number of layers L.
+    weight, bias : one number for every layer, or a sequence of ``depth`` numbers.
+    x : the input a_0.
+    activation : one name from :func:`vanishing.activations.names`, or one per layer.
+    out : "activation" (Out = a_L), "bce" (binary cross-entropy with label ``y``;
+        needs a sigmoid last layer) or "mse" (squared error (a_L - y)^2).
+    y : the label, required when ``out`` is a loss.
+
+    >>> t = trace_chain(4, 0.1)
+    >>> print(format_power(t.log10_delta[0], t.sign_delta[0]))
+    3.899e-06
+    """
+    depth = _check.positive_int(depth, "depth")
+    w = _check.per_layer(weight, depth, "weight")
+    b = _check.per_layer(bias, depth, "bias")
+    x = _check.finite_float(x, "x")
+    fs = _activations(activation, depth)
+    out = _check.choice(out, "out", OUTS)
+    if out == "activation":
+        if y is not None:
+            raise ValueError("y is only used when out is a loss ('bce' or 'mse'); got out='activation'")
+    else:
+        if y is None:
+            raise ValueError(f"out={out!r} needs a label y")
+        y = _check.finite_float(y, "y")
+        if out == "bce":
+            if not 0.0 <= y <= 1.0:
+                raise ValueError(f"y must be in [0, 1] for out='bce', got {y}")
+            if fs[-1].name != "sigmoid":
+                raise ValueError("out='bce' needs a sigmoid last layer (activation[-1] == "
+                                 f"'sigmoid'), got {fs[-1].name!r}")
+
+    z, a = _forward(w, b, x, fs)
+    fprime = np.array([f.prime(zi) for f, zi in zip(fs, z)], dtype=np.float64)
+    log_fprime = np.array([f.log10_prime(zi) for f, zi in zip(fs, z)], dtype=np.float64)
+    output, seed = _loss_and_seed(out, z[-1], a[-1], y, fs[-1])
+
+    with np.errstate(divide="ignore"):           # log10(0) = -inf marks an exact zero
+        log_w = np.log10(np.abs(w))
+        log_d = np.empty(depth)
+        sign_d = np.empty(depth)
+        if seed is None:                         # BCE: delta_L = a_L - y
+            log_d[-1], sign_d[-1] = np.log10(abs(a[-1] - y)), np.sign(a[-1] - y)
+        else:
+            log_d[-1] = np.log10(abs(seed)) + log_fprime[-1]
+            sign_d[-1] = np.sign(seed) * np.sign(fprime[-1])
+        for i in range(depth - 2, -1, -1):       # delta_l = delta_{l+1} w_{l+1} f'(z_l)
+            log_d[i] = log_d[i + 1] + log_w[i + 1] + log_fprime[i]
+            sign_d[i] = sign_d[i + 1] * np.sign(w[i + 1]) * np.sign(fprime[i])
+        a_prev = np.concatenate([[x], a[:-1]])
+        log_gw = log_d + np.log10(np.abs(a_prev))
+        sign_gw = sign_d * np.sign(a_prev)
+    sign_d[np.isneginf(log_d)] = 0.0
+    sign_gw[np.isneginf(log_gw)] = 0.0
+
+    return ChainTrace(depth=depth, weights=w, biases=b, x=x,
+                      activation=tuple(f.name for f in fs), out=out, y=y, z=z, a=a,
+                      fprime=fprime, factor=w * fprime, log10_delta=log_d, sign_delta=sign_d,
+                      log10_grad_w=log_gw, sign_grad_w=sign_gw, output=float(output))
+
+
+def chain_output(weight, bias=0.0, x=1.0, activation="sigmoid", out="activation", y=None,
+                 depth=None) -> float:
+    """Out for the given parameters, by the forward pass alone.
+
+    This is what a finite-difference check perturbs:
+    ``(chain_output(w + h e_l) - chain_output(w - h e_l)) / 2h`` should match
+    ``trace_chain(...).grad_w[l]``.
+    """
+    if depth is None:
+        depth = 1 if np.ndim(weight) == 0 else len(weight)
+    return trace_chain(depth, weight, bias, x, activation, out, y).output

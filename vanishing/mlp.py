@@ -1,0 +1,370 @@
+r"""A fully connected network with backpropagation written out by hand.
+
+A batch is a matrix with one example per row: ``X`` has shape ``(batch, n_0)``.
+Layer :math:`l` (1..L) has weights :math:`W_l` of shape ``(n_l, n_{l-1})`` and
+
+.. math::
+    Z_l = A_{l-1} W_l^\top + b_l,\qquad
+    U_l = \mathrm{BN}(Z_l)\ \text{(optional)},\qquad
+    A_l = f(U_l)\quad\text{or, residual,}\quad A_l = A_{l-1} + s\,f(U_l).
+
+Hidden layers 1..L-1 use ``activation``; the output layer L is
+``Z_L W_L^T + b_L`` followed by ``output_activation`` (default linear: logits).
+Batch norm and residual paths apply to hidden layers only (a residual path
+needs equal widths, so it is used where :math:`n_{l-1} = n_l`).
+
+The backward pass takes :math:`G = \partial\,\mathrm{Out}/\partial A_L` and returns,
+for every layer, :math:`\delta_l = \partial\,\mathrm{Out}/\partial Z_l` and
+
+.. math::
+    \frac{\partial\,\mathrm{Out}}{\partial W_l} = \delta_l^\top A_{l-1},\qquad
+    \frac{\partial\,\mathrm{Out}}{\partial b_l} = \textstyle\sum_{\text{batch}} \delta_l,\qquad
+    \frac{\partial\,\mathrm{Out}}{\partial A_{l-1}} = \delta_l W_l\ (+\ G_l\ \text{if residual}).
+
+>>> import numpy as np
+>>> net = MLP([3, 4, 1], activation="tanh", init="xavier_normal", seed=0)
+>>> out = net.forward(np.ones((2, 3)))
+>>> grads = net.backward(np.ones_like(out))
+>>> [g.shape for g in grads.W]
+[(4, 3), (1, 4)]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _check
+from . import activations as act
+from . import init as init_
+from . import losses
+
+__all__ = ["MLP", "Gradients", "NetworkStats", "gradient_profile"]
+
+EPS = 1e-5          # batch norm's variance floor (PyTorch's default)
+MOMENTUM = 0.1      # running statistics: r <- (1 - m) r + m * batch_statistic
+
+
+@dataclass
+class Gradients:
+    """dOut/d(everything) from one backward pass; lists hold layer 1 first.
+
+    ``W``, ``b``: parameter gradients. ``delta``: dOut/dZ_l, shape (batch, n_l).
+    ``gamma``, ``beta``: batch-norm gradients (``None`` for layers without it).
+    ``fprime``: f'(U_l) per layer (what the statistics read). ``input``: dOut/dX.
+    """
+
+    W: list
+    b: list
+    delta: list
+    gamma: list
+    beta: list
+    fprime: list
+    input: np.ndarray
+
+    def as_list(self) -> list:
+        """Gradients in the order of :meth:`MLP.parameters`."""
+        out = []
+        for l in range(len(self.W)):
+            if self.gamma[l] is None:
+                out += [self.W[l], self.b[l]]
+            else:                                  # under batch norm, b cancels: beta replaces it
+                out += [self.W[l], self.gamma[l], self.beta[l]]
+        return out
+
+
+@dataclass
+class NetworkStats:
+    """Per-layer statistics of one forward and backward pass (layer 1 first).
+
+    grad_norm: ||dOut/dW_l|| (Frobenius). delta_rms: root mean square of
+    delta_l. act_mean, act_std: of f(U_l). saturated: fraction of entries with
+    f'(U) below a tenth of f's peak derivative (saturating activations only).
+    dead: fraction of units with f'(U) = 0 for every example of the batch.
+    It behaves as the sequence of weight-gradient norms: ``list(stats)``.
+    """
+
+    grad_norm: np.ndarray
+    delta_rms: np.ndarray
+    act_mean: np.ndarray
+    act_std: np.ndarray
+    saturated: np.ndarray
+    dead: np.ndarray
+    title: str = field(default="")
+
+    def __len__(self):
+        return len(self.grad_norm)
+
+    def __getitem__(self, i):
+        return self.grad_norm[i]
+
+    def __iter__(self):
+        return iter(self.grad_norm)
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self.grad_norm, dtype=dtype)
+
+    def rows(self, max_rows: int = 12) -> list:
+        idx = list(range(len(self)))
+        if len(idx) > max_rows:
+            idx = idx[: max_rows // 2] + [None] + idx[-(max_rows // 2):]
+        return [["..."] * 7 if i is None else
+                [str(i + 1), f"{self.grad_norm[i]:.3e}", f"{self.delta_rms[i]:.3e}",
+                 f"{self.act_mean[i]:.4f}", f"{self.act_std[i]:.4f}",
+                 f"{self.saturated[i]:.3f}", f"{self.dead[i]:.3f}"] for i in idx]
+
+    _COLUMNS = ("layer", "|dW|", "rms delta", "act mean", "act std", "saturated", "dead")
+
+    def __str__(self) -> str:
+        rows = [list(self._COLUMNS)] + self.rows()
+        widths = [max(len(r[c]) for r in rows) for c in range(7)]
+        lines = ["  ".join(v.rjust(w) for v, w in zip(r, widths)) for r in rows]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        return (self.title + "\n" if self.title else "") + "\n".join(lines)
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{c}</th>" for c in self._COLUMNS)
+        body = "".join("<tr>" + "".join(f"<td>{v}</td>" for v in r) + "</tr>" for r in self.rows())
+        caption = f"<p><b>{self.title}</b></p>" if self.title else ""
+        return f"{caption}<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+class MLP:
+    """A multilayer perceptron with manual backprop; see the module docstring for the math.
+
+    Parameters
+    ----------
+    sizes : [n_0, n_1, ..., n_L], layer widths from input to output (at least two).
+    activation : hidden-layer activation name (see :func:`vanishing.activations.names`).
+    init : scheme name (see :func:`vanishing.init.names`) or a callable such as
+        ``vanishing.init.normal(0.1)``.
+    batchnorm : batch-normalise every hidden layer's pre-activation.
+    residual : add an identity path around every hidden layer whose width is unchanged.
+    residual_scale : s in A_l = A_{l-1} + s f(U_l) (branch scaling).
+    output_activation : the last layer's activation (default "linear").
+    seed : seed of the weight draw.
+    """
+
+    def __init__(self, sizes, activation="relu", init="he_normal", batchnorm=False,
+                 residual=False, residual_scale=1.0, output_activation="linear", seed=0):
+        if isinstance(sizes, (str, bytes)) or np.ndim(sizes) != 1 or len(sizes) < 2:
+            raise ValueError(f"sizes must be a list of at least two layer widths, got {sizes!r}")
+        self.sizes = [_check.positive_int(n, "sizes[%d]" % i) for i, n in enumerate(sizes)]
+        self.activation = act.get(activation)
+        self.output_activation = act.get(output_activation, "output_activation")
+        self.init = init
+        scheme = init_.initializer(init)
+        self.batchnorm = bool(batchnorm)
+        self.residual_scale = _check.finite_float(residual_scale, "residual_scale")
+        L = len(self.sizes) - 1
+        self.residual = [bool(residual) and l < L - 1 and self.sizes[l] == self.sizes[l + 1]
+                         for l in range(L)]
+        rng = np.random.default_rng(seed)
+        self._W = [np.asarray(scheme(n_in, n_out, rng), dtype=np.float64)
+                   for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:])]
+        self._b = [np.zeros(n) for n in self.sizes[1:]]
+        bn = [self.batchnorm and l < L - 1 for l in range(L)]
+        self.gamma = [np.ones(n) if on else None for n, on in zip(self.sizes[1:], bn)]
+        self.beta = [np.zeros(n) if on else None for n, on in zip(self.sizes[1:], bn)]
+        self.running_mean = [np.zeros(n) if on else None for n, on in zip(self.sizes[1:], bn)]
+        self.running_var = [np.ones(n) if on else None for n, on in zip(self.sizes[1:], bn)]
+        self.training = True
+        self._cache = None
+
+    # --- parameters ------------------------------------------------------------
+    @property
+    def depth(self) -> int:
+        """L, the number of weight layers."""
+        return len(self._W)
+
+    @property
+    def weights(self) -> list:
+        """W_1..W_L, each of shape (n_l, n_{l-1}). Assign a list of arrays to set them."""
+        return self._W
+
+    @weights.setter
+    def weights(self, values):
+        self._W = self._checked(values, [(o, i) for i, o in zip(self.sizes, self.sizes[1:])],
+                                "weights")
+
+    @property
+    def biases(self) -> list:
+        """b_1..b_L, each of shape (n_l,). Assign a list of arrays to set them."""
+        return self._b
+
+    @biases.setter
+    def biases(self, values):
+        self._b = self._checked(values, [(n,) for n in self.sizes[1:]], "biases")
+
+    def _checked(self, values, shapes, name):
+        values = list(values)
+        if len(values) != len(shapes):
+            raise ValueError(f"{name} must be a list of {len(shapes)} arrays (one per layer), "
+                             f"got {len(values)}")
+        out = []
+        for l, (v, shape) in enumerate(zip(values, shapes), start=1):
+            arr = _check.finite_array(v, f"{name}[{l - 1}] (layer {l})")
+            if arr.shape != shape:
+                raise ValueError(f"{name}[{l - 1}] (layer {l}) must have shape {shape}, "
+                                 f"got {arr.shape}")
+            out.append(arr.copy())
+        return out
+
+    def parameters(self) -> list:
+        """Every trainable array, in the order of :meth:`Gradients.as_list` (updated in place)."""
+        out = []
+        for l in range(self.depth):
+            if self.gamma[l] is None:
+                out += [self._W[l], self._b[l]]
+            else:                                  # under batch norm, b cancels: beta replaces it
+                out += [self._W[l], self.gamma[l], self.beta[l]]
+        return out
+
+    def train(self):
+        """Batch norm uses batch statistics and updates its running averages."""
+        self.training = True
+        return self
+
+    def eval(self):
+        """Batch norm uses its running averages (the network is then a fixed function)."""
+        self.training = False
+        return self
+
+    # --- forward ---------------------------------------------------------------
+    def forward(self, X):
+        """A_L for a batch X of shape (batch, n_0); keeps what backward needs."""
+        X = _check.finite_array(X, "X", ndim=2)
+        if X.shape[1] != self.sizes[0]:
+            raise ValueError(f"X must have shape (batch, {self.sizes[0]}), got {X.shape}")
+        cache = []
+        A = X
+        for l in range(self.depth):
+            f = self.activation if l < self.depth - 1 else self.output_activation
+            Z = A @ self._W[l].T + self._b[l]
+            U, bn = (self._bn_forward(Z, l) if self.gamma[l] is not None else (Z, None))
+            H = f.f(U)
+            cache.append((A, Z, U, H, bn))
+            A = A + self.residual_scale * H if self.residual[l] else H
+        self._cache = cache
+        return A
+
+    __call__ = forward
+
+    def _bn_forward(self, Z, l):
+        r"""U = gamma * (Z - mu) / sqrt(var + eps) + beta, per unit over the batch."""
+        if self.training:
+            if Z.shape[0] < 2:
+                raise ValueError("batch norm in training mode needs a batch of at least 2 rows")
+            mu, var = Z.mean(axis=0), Z.var(axis=0)
+            n = Z.shape[0]
+            self.running_mean[l] = (1 - MOMENTUM) * self.running_mean[l] + MOMENTUM * mu
+            self.running_var[l] = (1 - MOMENTUM) * self.running_var[l] + MOMENTUM * var * n / (n - 1)
+        else:
+            mu, var = self.running_mean[l], self.running_var[l]
+        inv_std = 1.0 / np.sqrt(var + EPS)
+        Zhat = (Z - mu) * inv_std
+        return self.gamma[l] * Zhat + self.beta[l], (Zhat, inv_std, self.training)
+
+    # --- backward --------------------------------------------------------------
+    def backward(self, grad_output) -> Gradients:
+        """Backpropagate G = dOut/dA_L (shape of the last forward's output)."""
+        if self._cache is None:
+            raise ValueError("call forward(X) before backward(grad_output)")
+        G = _check.finite_array(grad_output, "grad_output", ndim=2)
+        expected = self._cache[-1][3].shape
+        if G.shape != expected:
+            raise ValueError(f"grad_output must have the output's shape {expected}, got {G.shape}")
+        L = self.depth
+        dW, db, deltas = [None] * L, [None] * L, [None] * L
+        dgamma, dbeta, fprimes = [None] * L, [None] * L, [None] * L
+        for l in range(L - 1, -1, -1):
+            A_prev, Z, U, H, bn = self._cache[l]
+            f = self.activation if l < L - 1 else self.output_activation
+            dH = self.residual_scale * G if self.residual[l] else G
+            fprimes[l] = f.prime_from(U, H)
+            dU = dH * fprimes[l]                           # dOut/dU_l
+            if bn is None:
+                delta = dU
+            else:
+                Zhat, inv_std, batch_stats = bn
+                dgamma[l] = np.sum(dU * Zhat, axis=0)
+                dbeta[l] = np.sum(dU, axis=0)
+                delta = _bn_backward(dU * self.gamma[l], Zhat, inv_std, batch_stats)
+            deltas[l] = delta                              # dOut/dZ_l
+            dW[l] = delta.T @ A_prev
+            db[l] = delta.sum(axis=0)
+            G_prev = delta @ self._W[l]
+            G = G_prev + G if self.residual[l] else G_prev
+        return Gradients(W=dW, b=db, delta=deltas, gamma=dgamma, beta=dbeta,
+                         fprime=fprimes, input=G)
+
+    # --- statistics ------------------------------------------------------------
+    def stats(self, grads: Gradients, title: str = "") -> NetworkStats:
+        """Per-layer statistics of the last forward pass and the given gradients."""
+        L = self.depth
+        out = {k: np.empty(L) for k in ("grad_norm", "delta_rms", "act_mean", "act_std",
+                                        "saturated", "dead")}
+        for l in range(L):
+            f = self.activation if l < L - 1 else self.output_activation
+            H, fp, delta = self._cache[l][3], grads.fprime[l], grads.delta[l]
+            out["grad_norm"][l] = np.sqrt(np.sum(grads.W[l] * grads.W[l]))
+            out["delta_rms"][l] = np.sqrt(np.mean(delta * delta))
+            out["act_mean"][l] = H.mean()
+            out["act_std"][l] = H.std()
+            out["saturated"][l] = np.mean(fp < 0.1 * f.peak_prime) if f.saturates else 0.0
+            out["dead"][l] = np.mean(np.all(fp == 0.0, axis=0))
+        return NetworkStats(**out, title=title)
+
+    def __repr__(self) -> str:
+        extras = [s for s, on in (("batchnorm", self.batchnorm), ("residual", any(self.residual)))
+                  if on]
+        init_name = self.init if isinstance(self.init, str) else getattr(self.init, "__name__",
+                                                                          "custom")
+        return (f"MLP(sizes={self.sizes}, activation={self.activation.name!r}, "
+                f"init={init_name!r}{''.join(', ' + e for e in extras)})")
+
+
+def _bn_backward(dZhat, Zhat, inv_std, batch_stats):
+    r"""dOut/dZ from dOut/dZhat.
+
+    With batch statistics (training), mu and var depend on Z:
+
+    .. math:: \frac{\partial L}{\partial Z} = \frac{1}{\sigma}\Big(\hat g - \overline{\hat g}
+              - \hat Z\,\overline{\hat g \hat Z}\Big)
+
+    where the bars are means over the batch. With running statistics (eval),
+    the normalisation is a fixed affine map and the gradient is just g / sigma.
+    """
+    if not batch_stats:
+        return dZhat * inv_std
+    return inv_std * (dZhat - dZhat.mean(axis=0) - Zhat * np.mean(dZhat * Zhat, axis=0))
+
+
+def gradient_profile(depth, width, batch, activation="sigmoid", init="xavier_normal",
+                     batchnorm=False, residual=False, seed=0) -> NetworkStats:
+    """Per-layer gradient statistics of a freshly initialised network, layer 1 first.
+
+    The network has ``depth`` layers of ``width`` units (the last one linear),
+    a batch X ~ N(0, 1) of shape (batch, width), and Out = mean squared error
+    against targets Y ~ N(0, 1). The result behaves as the sequence of
+    weight-gradient norms ||dOut/dW_l|| and also carries the other statistics.
+
+    >>> p = gradient_profile(depth=10, width=16, batch=32, activation="sigmoid")
+    >>> len(p), bool(p[0] < p[-1])
+    (10, True)
+    """
+    depth = _check.positive_int(depth, "depth")
+    width = _check.positive_int(width, "width")
+    batch = _check.positive_int(batch, "batch")
+    net = MLP([width] * (depth + 1), activation=activation, init=init, batchnorm=batchnorm,
+              residual=residual, seed=seed)
+    rng = np.random.default_rng([seed, 1])
+    X = rng.standard_normal((batch, width))
+    Y = rng.standard_normal((batch, width))
+    _, grad = losses.mse(net.forward(X), Y)
+    grads = net.backward(grad)
+    title = (f"{net!r}, batch {batch}, Out = MSE against N(0, 1) targets")
+    return net.stats(grads, title=title)
