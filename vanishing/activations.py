@@ -45,13 +45,14 @@ def sigmoid(z):
     r"""The logistic sigmoid.
 
     .. math:: \sigma(z) = \frac{1}{1 + e^{-z}} = \frac{e^{z}}{1 + e^{z}}
+              = \frac{e^{\min(z, 0)}}{1 + e^{-|z|}}
 
-    The first form is used for z >= 0 and the second for z < 0, so ``exp`` only
-    ever sees a non-positive argument: no overflow, even at z = -1e4.
+    The last form is the first one for z >= 0 and the second for z < 0, so
+    ``exp`` only ever sees a non-positive argument: no overflow, even at
+    z = -1e4, and full relative precision in both tails.
     """
     z = _float(z)
-    e = np.exp(-np.abs(z))                       # in (0, 1]
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return np.exp(np.minimum(z, 0.0)) / (1.0 + np.exp(-np.abs(z)))
 
 
 def sigmoid_prime(z):

@@ -61,7 +61,7 @@ def normal(std: float) -> Initializer:
     std = _check.finite_float(std, "std")
     if std < 0:
         raise ValueError(f"std must be >= 0, got {std}")
-    return lambda fan_in, fan_out, rng: rng.normal(0.0, std, size=(fan_out, fan_in))
+    return lambda fan_in, fan_out, rng: std * rng.standard_normal((fan_out, fan_in))
 
 
 def uniform(limit: float) -> Initializer:
@@ -75,7 +75,7 @@ def uniform(limit: float) -> Initializer:
 def _normal_scheme(name):
     def init(fan_in, fan_out, rng):
         std = math.sqrt(variance(name, fan_in, fan_out))
-        return rng.normal(0.0, std, size=(fan_out, fan_in))
+        return std * rng.standard_normal((fan_out, fan_in))
     init.__name__ = name
     init.__doc__ = f"{name}: w ~ N(0, Var) with Var as in the module table."
     return init

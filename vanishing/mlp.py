@@ -35,10 +35,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _check
+from . import _check, losses
 from . import activations as act
 from . import init as init_
-from . import losses
 
 __all__ = ["MLP", "Gradients", "NetworkStats", "gradient_profile"]
 
@@ -309,13 +308,15 @@ class MLP:
                                         "saturated", "dead")}
         for l in range(L):
             f = self.activation if l < L - 1 else self.output_activation
-            H, fp, delta = self._cache[l][3], grads.fprime[l], grads.delta[l]
-            out["grad_norm"][l] = np.sqrt(np.sum(grads.W[l] * grads.W[l]))
-            out["delta_rms"][l] = np.sqrt(np.mean(delta * delta))
-            out["act_mean"][l] = H.mean()
-            out["act_std"][l] = H.std()
-            out["saturated"][l] = np.mean(fp < 0.1 * f.peak_prime) if f.saturates else 0.0
-            out["dead"][l] = np.mean(np.all(fp == 0.0, axis=0))
+            H, fp = self._cache[l][3], grads.fprime[l]
+            out["grad_norm"][l] = _norm(grads.W[l])
+            out["delta_rms"][l] = _norm(grads.delta[l]) / np.sqrt(grads.delta[l].size)
+            out["act_mean"][l] = mean = H.sum() / H.size
+            out["act_std"][l] = _norm(H - mean) / np.sqrt(H.size)
+            out["saturated"][l] = (np.count_nonzero(fp < 0.1 * f.peak_prime) / fp.size
+                                   if f.saturates else 0.0)
+            # f' >= 0 for every activation here, so a unit is dead when its largest f' is 0
+            out["dead"][l] = np.count_nonzero(fp.max(axis=0) == 0.0) / fp.shape[1]
         return NetworkStats(**out, title=title)
 
     def __repr__(self) -> str:
@@ -325,6 +326,12 @@ class MLP:
                                                                           "custom")
         return (f"MLP(sizes={self.sizes}, activation={self.activation.name!r}, "
                 f"init={init_name!r}{''.join(', ' + e for e in extras)})")
+
+
+def _norm(M) -> float:
+    """The Frobenius norm sqrt(sum of squares), as one BLAS dot product."""
+    flat = M.ravel()
+    return float(np.sqrt(np.dot(flat, flat)))
 
 
 def _bn_backward(dZhat, Zhat, inv_std, batch_stats):

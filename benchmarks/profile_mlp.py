@@ -1,0 +1,103 @@
+"""Time the per-layer gradient profile of a 50-layer, width-64 MLP on a batch of 128 (float64).
+
+Ours (vanishing.mlp: forward, manual backward, per-layer statistics) beside
+PyTorch CPU autograd doing the same work, when torch is importable. Both on
+one thread. Prints one line per contender: name, median ms, best ms.
+Run through benchmarks/run.py, which pins the threads.
+"""
+
+import statistics
+import sys
+import time
+
+import numpy as np
+
+DEPTH, WIDTH, BATCH, REPEATS = 50, 64, 128, 30
+
+
+def timed(fn, repeats=REPEATS):
+    fn()                                           # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1e3, min(times) * 1e3
+
+
+def ours(activation, init):
+    from vanishing import losses
+    from vanishing.mlp import MLP, gradient_profile
+
+    net = MLP([WIDTH] * (DEPTH + 1), activation=activation, init=init, seed=0)
+    rng = np.random.default_rng(1)
+    X, Y = rng.standard_normal((BATCH, WIDTH)), rng.standard_normal((BATCH, WIDTH))
+
+    def step():
+        _, g = losses.mse(net.forward(X), Y)
+        return net.stats(net.backward(g))
+
+    end_to_end = timed(lambda: gradient_profile(DEPTH, WIDTH, BATCH, activation, init))
+    return net, X, Y, timed(step), end_to_end, step()
+
+
+def torch_version(net, X, Y, activation):
+    import torch
+    torch.set_num_threads(1)
+    Ws = [torch.tensor(W, requires_grad=True) for W in net.weights]
+    bs = [torch.tensor(b, requires_grad=True) for b in net.biases]
+    Xt, Yt = torch.tensor(X), torch.tensor(Y)
+    f = {"sigmoid": torch.sigmoid, "relu": torch.relu, "tanh": torch.tanh}[activation]
+    peak = {"sigmoid": 0.25, "relu": 1.0, "tanh": 1.0}[activation]
+
+    def step():
+        A, pre, acts = Xt, [], []
+        for l, (W, b) in enumerate(zip(Ws, bs)):
+            Z = A @ W.T + b
+            Z.retain_grad()
+            A = f(Z) if l < len(Ws) - 1 else Z
+            pre.append(Z)
+            acts.append(A)
+        loss = torch.mean((A - Yt) ** 2)
+        for p in Ws + bs:
+            p.grad = None
+        loss.backward()
+        with torch.no_grad():
+            stats = []
+            for l, (W, Z, H) in enumerate(zip(Ws, pre, acts)):
+                if l < len(Ws) - 1:
+                    s = torch.sigmoid(Z)
+                    fp = s * (1 - s) if activation == "sigmoid" else (
+                        (Z > 0).double() if activation == "relu" else 1 - H * H)
+                else:
+                    fp = torch.ones_like(Z)
+                stats.append((W.grad.norm().item(), Z.grad.pow(2).mean().sqrt().item(),
+                              H.mean().item(), H.std(unbiased=False).item(),
+                              (fp < 0.1 * peak).double().mean().item(),
+                              (fp == 0).all(dim=0).double().mean().item()))
+        return stats
+
+    return timed(step), step()
+
+
+def main():
+    rows = []
+    for activation, init in (("sigmoid", "xavier_normal"), ("relu", "he_normal")):
+        net, X, Y, t_ours, t_e2e, stats = ours(activation, init)
+        rows.append((f"ours, {activation}: forward+backward+stats", *t_ours))
+        rows.append((f"ours, {activation}: gradient_profile() end to end", *t_e2e))
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            rows.append((f"torch, {activation}: not installed", float("nan"), float("nan")))
+            continue
+        t_torch, tstats = torch_version(net, X, Y, activation)
+        agree = np.allclose([s[0] for s in tstats], stats.grad_norm, rtol=1e-9, atol=0)
+        rows.append((f"torch {torch.__version__}, {activation}: autograd+stats"
+                     f"{'' if agree else ' (GRADIENTS DISAGREE)'}", *t_torch))
+    for name, median, best in rows:
+        print(f"{name}\t{median:.2f}\t{best:.2f}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
