@@ -250,7 +250,7 @@ def trace_chain(depth, weight, bias=0.0, x=1.0, activation="sigmoid", out="activ
 
     >>> t = trace_chain(4, 0.1)
     >>> print(format_power(t.log10_delta[0], t.sign_delta[0]))
-    3.899e-06
+    3.889e-06
     """
     depth = _check.positive_int(depth, "depth")
     w = _check.per_layer(weight, depth, "weight")

@@ -64,7 +64,10 @@ def sigmoid_prime() -> Derivation:
 
 
 def sigmoid_prime_maximum() -> Derivation:
-    r"""The 1/4 bound by completing the square: :math:`\sigma(1-\sigma) = \tfrac14 - (\sigma - \tfrac12)^2`."""
+    r"""The 1/4 bound by completing the square.
+
+    .. math:: \sigma(1-\sigma) = \tfrac14 - (\sigma - \tfrac12)^2 \le \tfrac14
+    """
     square = sp.Rational(1, 4) - (s - sp.Rational(1, 2)) ** 2
     return Derivation(
         "The maximum of sigma' by completing the square (no calculus)",
@@ -90,7 +93,9 @@ def tanh_prime_maximum() -> Derivation:
 
 
 def chain_product(depth=None) -> Derivation:
-    r"""The L-layer chain: :math:`\delta_1 = \frac{\partial\mathrm{Out}}{\partial a_L} f'(z_L)\prod_{l=1}^{L-1} w_{l+1} f'(z_l)`.
+    r"""The L-layer chain product.
+
+    .. math:: \delta_1 = \frac{\partial\mathrm{Out}}{\partial a_L} f'(z_L)\prod_{l=1}^{L-1} w_{l+1} f'(z_l)
 
     With ``depth`` an integer the product is written out; with every weight
     equal to w and every f'(z_l) equal to d it collapses to :math:`g\,d\,(w d)^{L-1}`.
@@ -112,7 +117,10 @@ def chain_product(depth=None) -> Derivation:
 
 
 def variance_propagation() -> Derivation:
-    r"""Var(z) for :math:`z = \sum_{i=1}^{n} w_i x_i` with independent, zero-mean w and x: :math:`n\,\mathrm{Var}(w)\mathrm{Var}(x)`."""
+    r"""Var(z) for a sum of n independent products with zero-mean w and x.
+
+    .. math:: z = \sum_{i=1}^{n} w_i x_i \implies \mathrm{Var}(z) = n\,\mathrm{Var}(w)\,\mathrm{Var}(x)
+    """
     n = sp.Symbol("n_in", positive=True, integer=True)
     vw, vx, mw, mx = sp.symbols("Var_w Var_x E_w E_x", real=True)
     one_term = (vw + mw ** 2) * (vx + mx ** 2) - mw ** 2 * mx ** 2   # E[w^2]E[x^2] - (E[w]E[x])^2
@@ -126,7 +134,11 @@ def variance_propagation() -> Derivation:
 
 
 def xavier_variance() -> Derivation:
-    r"""Xavier/Glorot: keep Var forward (:math:`n_{in}\mathrm{Var}(w) = 1`) and backward (:math:`n_{out}\mathrm{Var}(w) = 1`): compromise :math:`2/(n_{in}+n_{out})`."""
+    r"""Xavier/Glorot: keep the variance forward and backward, then compromise.
+
+    Forward needs :math:`n_{in}\mathrm{Var}(w) = 1`, backward :math:`n_{out}\mathrm{Var}(w) = 1`;
+    the average fan gives :math:`\mathrm{Var}(w) = 2/(n_{in}+n_{out})`.
+    """
     n_in, n_out, v = sp.symbols("n_in n_out Var_w", positive=True)
     forward = sp.solve(sp.Eq(n_in * v, 1), v)[0]
     backward = sp.solve(sp.Eq(n_out * v, 1), v)[0]
@@ -140,7 +152,10 @@ def xavier_variance() -> Derivation:
 
 
 def he_variance() -> Derivation:
-    r"""He/Kaiming: ReLU keeps half of the second moment, :math:`E[\mathrm{relu}(z)^2] = \mathrm{Var}(z)/2`, so :math:`\mathrm{Var}(w) = 2/n_{in}`."""
+    r"""He/Kaiming: ReLU keeps half of the second moment, so the weights must double it.
+
+    .. math:: E[\mathrm{relu}(z)^2] = \mathrm{Var}(z)/2 \implies \mathrm{Var}(w) = 2/n_{in}
+    """
     sd = sp.Symbol("sigma_z", positive=True)
     u = sp.Symbol("u", real=True)
     n_in, v = sp.symbols("n_in Var_w", positive=True)

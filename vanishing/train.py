@@ -44,8 +44,8 @@ class TrainingHistory:
 
     def __str__(self) -> str:
         end = (f"diverged (loss not finite) at step {self.diverged_at}"
-               if self.diverged_at is not None else f"final loss {self.loss[-1]:.4f}")
-        return (f"TrainingHistory: {self.steps} steps, loss {self.loss[0]:.4f} -> {end}; "
+               if self.diverged_at is not None else f"final loss {self.loss[-1]:.4g}")
+        return (f"TrainingHistory: {self.steps} steps, loss {self.loss[0]:.4g} -> {end}; "
                 f"layers: {self.grad_norm.shape[1]}")
 
     __repr__ = __str__
