@@ -4,6 +4,7 @@ One module per idea (import what you need, e.g. ``from vanishing.chain import tr
 
 - ``activations``: sigmoid, tanh, relu, leaky_relu, elu, linear and their derivatives
 - ``chain``: the scalar chain (one neuron per layer) traced forward and backward
+- ``conventions``: dOut/da_l, dOut/dz_l and dOut/dw_l side by side ("gradient of what?")
 - ``init``: Xavier/Glorot, He/Kaiming, LeCun, normal and constant initialisation
 - ``mlp``: a vectorised network with manual backprop, batch norm and residual paths
 - ``losses``: mean squared error and binary cross-entropy with their gradients

@@ -66,7 +66,8 @@ def sigmoid_prime(z):
     """
     z = _float(z)
     e = np.exp(-np.abs(z))
-    return e / (1.0 + e) ** 2
+    # near z = 0 rounding can land one ulp above the exact bound 1/4; clamp it back
+    return np.minimum(e / (1.0 + e) ** 2, 0.25)
 
 
 def log10_sigmoid_prime(z):
@@ -90,14 +91,16 @@ def tanh_prime(z):
     Its maximum is 1, at z = 0 (four times the sigmoid's: tanh(z) = 2 sigma(2z) - 1).
     """
     z = _float(z)
-    e = np.exp(-2.0 * np.abs(z))
+    e = np.exp(-np.abs(z)) ** 2                  # e^{-2|z|}; -2|z| itself overflows near 1e308
     return 4.0 * e / (1.0 + e) ** 2
 
 
 def log10_tanh_prime(z):
     """``log10(tanh'(z))`` without underflow."""
     z = _float(z)
-    return (np.log(4.0) - 2.0 * np.abs(z) - 2.0 * np.log1p(np.exp(-2.0 * np.abs(z)))) * _LOG10_E
+    e = np.exp(-np.abs(z)) ** 2                  # e^{-2|z|}; -2|z| itself overflows near 1e308
+    log10 = (np.log(4.0) - 2.0 * np.log1p(e)) * _LOG10_E - (2.0 * _LOG10_E) * np.abs(z)
+    return np.minimum(log10, 0.0)                # tanh' <= 1: rounding near z = 0 must not exceed it
 
 
 # --- the rectifier family ------------------------------------------------------

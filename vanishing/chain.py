@@ -281,14 +281,18 @@ def trace_chain(depth, weight, bias=0.0, x=1.0, activation="sigmoid", out="activ
         log_w = np.log10(np.abs(w))
         log_d = np.empty(depth)
         sign_d = np.empty(depth)
+        # the sign of f'(z_l) from its log: f'(z) can underflow to 0.0 while log10 f'(z) is finite
+        sign_fp = np.where(np.isneginf(log_fprime), 0.0, np.where(fprime < 0, -1.0, 1.0))
         if seed is None:                         # BCE: delta_L = a_L - y
-            log_d[-1], sign_d[-1] = np.log10(abs(a[-1] - y)), np.sign(a[-1] - y)
+            # = (1 - y) sigma(z_L) - y sigma(-z_L): no cancellation when a_L rounds to 1
+            d_L = (1.0 - y) * float(act.sigmoid(z[-1])) - y * float(act.sigmoid(-z[-1]))
+            log_d[-1], sign_d[-1] = np.log10(abs(d_L)), np.sign(d_L)
         else:
             log_d[-1] = np.log10(abs(seed)) + log_fprime[-1]
-            sign_d[-1] = np.sign(seed) * np.sign(fprime[-1])
+            sign_d[-1] = np.sign(seed) * sign_fp[-1]
         for i in range(depth - 2, -1, -1):       # delta_l = delta_{l+1} w_{l+1} f'(z_l)
             log_d[i] = log_d[i + 1] + log_w[i + 1] + log_fprime[i]
-            sign_d[i] = sign_d[i + 1] * np.sign(w[i + 1]) * np.sign(fprime[i])
+            sign_d[i] = sign_d[i + 1] * np.sign(w[i + 1]) * sign_fp[i]
         a_prev = np.concatenate([[x], a[:-1]])
         log_gw = log_d + np.log10(np.abs(a_prev))
         sign_gw = sign_d * np.sign(a_prev)

@@ -54,4 +54,7 @@ def relative_error(a, b, floor: float = 1e-300) -> float:
     b = np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same shape, got {a.shape} and {b.shape}")
+    scale = max(np.max(np.abs(a), initial=0.0), np.max(np.abs(b), initial=0.0))
+    if 0.0 < scale < np.inf:          # the norm squares its entries: 1e-200 would underflow to 0
+        a, b = a / scale, b / scale
     return float(np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), floor))

@@ -267,6 +267,26 @@ class MLP:
         Zhat = (Z - mu) * inv_std
         return self.gamma[l] * Zhat + self.beta[l], (Zhat, inv_std, self.training)
 
+    def preactivations(self, normalized: bool = True) -> list:
+        r"""What each layer computed before its activation in the last forward pass, layer 1 first.
+
+        ``normalized=True`` gives :math:`U_l`, the input of f (after batch norm
+        where it is on); ``normalized=False`` gives
+        :math:`Z_l = A_{l-1} W_l^\top + b_l` (before batch norm). Without batch
+        norm the two are equal. Each array has shape (batch, n_l) and is a copy.
+
+        >>> import numpy as np
+        >>> net = MLP([3, 4, 4, 1], activation="sigmoid", batchnorm=True, seed=0)
+        >>> _ = net.forward(np.random.default_rng(0).normal(size=(8, 3)))
+        >>> [u.shape for u in net.preactivations()]
+        [(8, 4), (8, 4), (8, 1)]
+        >>> bool(np.allclose(net.preactivations()[0].mean(axis=0), 0.0))
+        True
+        """
+        if self._cache is None:
+            raise ValueError("call forward(X) before preactivations()")
+        return [(U if normalized else Z).copy() for _, Z, U, _, _ in self._cache]
+
     # --- backward --------------------------------------------------------------
     def backward(self, grad_output) -> Gradients:
         """Backpropagate G = dOut/dA_L (shape of the last forward's output)."""

@@ -103,3 +103,154 @@ def plot_curves(curves: dict, xlabel: str = "step", ylabel: str = "loss", log: b
         ax.set_title(title)
     ax.legend(fontsize=8)
     return fig
+
+
+def plot_histograms(panels: dict, bins: int = 60, value_range=None, shade_beyond=None,
+                    xlabel: str = "z", title: str | None = None, width: float = 8.0,
+                    height: float = 3.0):
+    """Histograms side by side: ``panels`` maps a panel title to {legend label: values}.
+
+    Each histogram is a density outline (values flattened), so several overlay
+    readably. ``shade_beyond=t`` greys the zones |x| > t (for example where
+    sigmoid' falls below a tenth of its peak); ``value_range=(lo, hi)`` fixes
+    the bins, shared by every panel so the panels compare directly.
+    """
+    fig, axes = figure(ncols=len(panels), width=width, height=height)
+    for ax, (panel_title, samples) in zip(axes, panels.items()):
+        for label, values in samples.items():
+            ax.hist(np.ravel(np.asarray(values, dtype=np.float64)), bins=bins,
+                    range=value_range, density=True, histtype="step", linewidth=1.5,
+                    label=label)
+        if shade_beyond is not None:
+            lo, hi = ax.get_xlim()
+            ax.axvspan(lo, -shade_beyond, color="0.85", zorder=0)
+            ax.axvspan(shade_beyond, hi, color="0.85", zorder=0)
+            ax.set_xlim(lo, hi)
+        ax.set_title(panel_title, fontsize=10)
+        ax.set_xlabel(xlabel)
+        ax.legend(fontsize=8)
+    axes[0].set_ylabel("density")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+__all__ += ["plot_histograms"]
+
+
+# --- lessons 02 and 03: saturation, weight factors, growth with depth, matrix products ----------
+
+def _crossing(z, fprime, level):
+    """The z >= 0 where a decreasing f'(z) crosses ``level`` (linear interpolation in log f'), or None."""
+    keep = z >= 0
+    zs, logs = z[keep], np.log(np.maximum(fprime[keep], 1e-300))
+    if not (logs.min() < np.log(level) < logs.max()) or np.any(np.diff(logs) > 0):
+        return None
+    return float(np.interp(np.log(level), logs[::-1], zs[::-1]))
+
+
+def plot_saturation(names=("sigmoid",), levels=(0.1, 0.01), z=None, title: str = "f'(z) on a log scale"):
+    """f'(z) on a log axis with horizontal lines at ``levels``; dots where each f' falls below a level.
+
+    On a log axis the tails of sigma' are straight lines: sigma'(z) ~ e^{-|z|}.
+    """
+    from . import activations
+    z = np.linspace(-10, 10, 801) if z is None else np.asarray(z, dtype=np.float64)
+    fig, (ax,) = figure()
+    for i, name in enumerate(names):
+        f = activations.get(name)
+        colour = PALETTE[i % len(PALETTE)]
+        fp = f.prime(z)
+        ax.semilogy(z, fp, color=colour, label=f"{name}'(z)")
+        for level in levels:
+            zc = _crossing(z, fp, level)
+            if zc is not None:
+                ax.plot([-zc, zc], [level, level], "o", color=colour, markersize=4)
+    styles = [":", "--", "-.", (0, (5, 1, 1, 1, 1, 1))]
+    for j, level in enumerate(levels):
+        ax.axhline(level, color="0.4", linestyle=styles[j % len(styles)], linewidth=1,
+                   label=f"level {level:g}")
+    ax.set_xlabel("z")
+    ax.set_ylabel("f'(z)")
+    ax.set_title(title)
+    ax.legend(fontsize=8, loc="lower center")
+    return fig
+
+
+def plot_weight_factor(a_values=(0.5, 1.0), w=None, bound=None, activation: str = "sigmoid",
+                       title: str | None = None, ymin: float = 1e-4):
+    """The per-layer factor |w f'(w a)| against the weight w (log-log), one curve per input a.
+
+    With ``bound`` = max over u of |u f'(u)|, a dashed line marks bound / |a|:
+    no weight can push the factor above it, since w f'(w a) = (u f'(u)) / a for u = w a.
+    The y axis starts at ``ymin``: below it the factor is negligible anyway.
+    """
+    from . import activations
+    f = activations.get(activation)
+    w = np.logspace(-1, 2, 400) if w is None else np.asarray(w, dtype=np.float64)
+    fig, (ax,) = figure()
+    for i, a in enumerate(a_values):
+        colour = PALETTE[i % len(PALETTE)]
+        with np.errstate(divide="ignore"):             # log10 of an exact 0 is -inf: not drawn
+            ax.loglog(w, np.abs(w * f.prime(w * a)), color=colour, label=f"a = {a:g}")
+        if bound is not None:
+            ax.axhline(bound / abs(a), color=colour, linestyle="--", linewidth=1,
+                       label=f"bound {bound:.4f} / {abs(a):g}")
+    ax.axhline(1.0, color="0.3", linewidth=1, label="factor 1")
+    ax.set_ylim(ymin, 3.0)
+    ax.set_xlabel("weight w")
+    ax.set_ylabel(f"|w {activation}'(w a)|")
+    ax.set_title(title or "per-layer factor against the weight")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def plot_log10_series(series: dict, xlabel: str = "depth L", ylabel: str = "log10 |value|",
+                      title: str | None = None, logx: bool = False, marker: str = "o"):
+    """Curves of magnitudes already in log10 (label -> (x, log10 y)), so any size can be drawn.
+
+    Use it for quantities beyond float64's range, such as a gradient of 10^-1602.
+    """
+    fig, (ax,) = figure()
+    for label, (x, y) in series.items():
+        ax.plot(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64), marker=marker,
+                markersize=3, label=label)
+    if logx:
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def plot_spectrum(spectra: dict, title: str | None = None):
+    """Random matrix products (label -> :class:`vanishing.products.ProductSpectrum`) against depth.
+
+    Left: log10 sigma_max (solid) and sigma_min (dashed) of P_L = W_L ... W_1, with the
+    line L log10(s sqrt n) dotted. Right: log10 of the condition number sigma_max / sigma_min.
+    """
+    fig, (left, right) = figure(ncols=2, width=8.0, height=3.4)
+    for i, (label, spec) in enumerate(spectra.items()):
+        colour = PALETTE[i % len(PALETTE)]
+        left.plot(spec.depths, spec.log10_sigma_max, color=colour, label=f"{label}: max")
+        left.plot(spec.depths, spec.log10_sigma_min, color=colour, linestyle="--",
+                  label=f"{label}: min")
+        left.plot(spec.depths, spec.depths * spec.predicted_rate, color=colour, linestyle=":",
+                  linewidth=1)
+        right.plot(spec.depths, spec.log10_condition, color=colour, label=label)
+    left.set_xlabel("depth L")
+    left.set_ylabel("log10 singular value of P_L")
+    left.set_title("largest (solid), smallest (dashed)", fontsize=9)
+    left.legend(fontsize=7)
+    right.set_xlabel("depth L")
+    right.set_ylabel("log10 (sigma_max / sigma_min)")
+    right.set_title("condition number", fontsize=9)
+    right.legend(fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+__all__ += ["plot_saturation", "plot_weight_factor", "plot_log10_series", "plot_spectrum"]

@@ -45,7 +45,8 @@ class TrainingHistory:
     def __str__(self) -> str:
         end = (f"diverged (loss not finite) at step {self.diverged_at}"
                if self.diverged_at is not None else f"final loss {self.loss[-1]:.4g}")
-        return (f"TrainingHistory: {self.steps} steps, loss {self.loss[0]:.4g} -> {end}; "
+        start = f"loss {self.loss[0]:.4g} -> " if self.steps else ""   # empty if diverged at step 0
+        return (f"TrainingHistory: {self.steps} steps, {start}{end}; "
                 f"layers: {self.grad_norm.shape[1]}")
 
     __repr__ = __str__
@@ -66,6 +67,9 @@ def train(net, X, Y, steps: int, lr: float, loss: str = "mse", batch_size: int |
         raise ValueError(f"X and Y must have the same number of rows, got {len(X)} and {len(Y)}")
     if batch_size is not None:
         batch_size = _check.positive_int(batch_size, "batch_size")
+    for value, name in ((clip_norm, "clip_norm"), (clip_value, "clip_value")):
+        if value is not None and _check.finite_float(value, name) <= 0:
+            raise ValueError(f"{name} must be > 0 (or None: no clipping), got {value}")
     loss_fn = losses.get(loss)
     opt = optim.SGD(net.parameters(), lr=lr, momentum=momentum)
     rng = np.random.default_rng(seed)

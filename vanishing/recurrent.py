@@ -1,0 +1,860 @@
+r"""Recurrent networks with backpropagation through time (BPTT) written out by hand.
+
+Shapes. A batch of sequences is batch-first: ``X`` has shape ``(batch, T, n_in)`` and
+the input at time t = 1..T is ``x_t = X[:, t-1]``. Hidden states are rows of shape
+``(batch, n_h)`` and start at :math:`h_0 = 0` (and :math:`c_0 = 0` for the LSTM).
+Weight matrices have shape ``(fan_out, fan_in)`` as everywhere in the package, so the
+textbook's column-vector :math:`W_{hh} h_{t-1}` is the code's ``h_prev @ W_hh.T``.
+
+Three cells (column-vector notation, :math:`\odot` is the elementwise product):
+
+* vanilla RNN (:class:`RNN`)
+
+  .. math:: z_t = W_{hh} h_{t-1} + W_{xh} x_t + b_h,\qquad h_t = \tanh(z_t)
+
+* LSTM (:class:`LSTM`): input, forget and output gates and a candidate
+
+  .. math::
+      i_t = \sigma(W_{xi} x_t + W_{hi} h_{t-1} + b_i),\quad
+      f_t = \sigma(W_{xf} x_t + W_{hf} h_{t-1} + b_f),\quad
+      o_t = \sigma(W_{xo} x_t + W_{ho} h_{t-1} + b_o),
+
+      g_t = \tanh(W_{xg} x_t + W_{hg} h_{t-1} + b_g),\qquad
+      c_t = f_t \odot c_{t-1} + i_t \odot g_t,\qquad h_t = o_t \odot \tanh(c_t)
+
+* GRU (:class:`GRU`, Cho et al. 2014): update gate z and reset gate r
+
+  .. math::
+      z_t = \sigma(W_{xz} x_t + W_{hz} h_{t-1} + b_z),\quad
+      r_t = \sigma(W_{xr} x_t + W_{hr} h_{t-1} + b_r),
+
+      \tilde h_t = \tanh(W_{xh} x_t + W_{hh}(r_t \odot h_{t-1}) + b_h),\qquad
+      h_t = z_t \odot h_{t-1} + (1 - z_t) \odot \tilde h_t
+
+  (here :math:`z_t` near 1 *keeps* the old state; some texts swap z and 1 - z).
+
+Every network reads its last hidden state with a linear layer,
+:math:`y = W_{hy} h_T + b_y` (logits for binary cross-entropy, or values for MSE).
+
+Backward. :meth:`RecurrentNetwork.backward` takes :math:`G = \partial\,\mathrm{Out}/\partial y`
+and returns a :class:`BPTTGradients`: every parameter's gradient, and
+:math:`\partial\,\mathrm{Out}/\partial h_t` for every t (the *total* derivative, through
+every later step), so "gradient norm versus time lag" is a direct read-out. The lag of
+step t is :math:`k = T - t`. For the vanilla RNN one step back multiplies by the Jacobian
+
+.. math:: \frac{\partial h_t}{\partial h_{t-1}} = \mathrm{diag}(\tanh'(z_t))\, W_{hh},\qquad
+          \Big\lVert \frac{\partial h_t}{\partial h_{t-1}} \Big\rVert_2
+          \le \max_j \tanh'(z_{t,j})\; \sigma_{\max}(W_{hh}) \le \sigma_{\max}(W_{hh}),
+
+so a largest singular value below 1 makes the gradient vanish geometrically with the lag.
+
+>>> import numpy as np
+>>> from vanishing.losses import bce_with_logits
+>>> net = LSTM(n_in=1, n_hidden=4, seed=0)
+>>> X, y = np.ones((2, 5, 1)), np.array([[1.0], [0.0]])
+>>> value, G = bce_with_logits(net.forward(X), y)
+>>> grads = net.backward(G)
+>>> grads.dh.shape, grads.params["W_hf"].shape
+((2, 5, 4), (4, 4))
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _check, losses, optim
+from . import init as init_
+from .activations import sigmoid
+
+__all__ = ["RNN", "LSTM", "GRU", "RecurrentNetwork", "BPTTGradients", "LagProfile",
+           "SequenceHistory", "make_network", "orthogonal", "recurrent_matrix",
+           "spectral_radius", "largest_singular_value", "gradient_vs_lag", "train_sequence",
+           "accuracy", "RECURRENT_INITS", "CELLS"]
+
+RECURRENT_INITS = ("orthogonal", "spectral_radius", "normal")
+
+
+# --- the recurrent matrix and its spectrum ---------------------------------------------
+
+def orthogonal(n: int, rng: np.random.Generator) -> np.ndarray:
+    r"""A random orthogonal ``(n, n)`` matrix Q (:math:`Q^\top Q = I`: every singular value is 1).
+
+    QR of a Gaussian matrix, with the signs of R's diagonal moved into Q so that Q
+    is uniformly distributed (Mezzadri 2007).
+    """
+    A = rng.standard_normal((n, n))
+    Q, R = np.linalg.qr(A)
+    return Q * np.sign(np.diag(R))
+
+
+def spectral_radius(W) -> float:
+    r""":math:`\rho(W) = \max_j |\lambda_j(W)|`, the largest eigenvalue modulus.
+
+    It rules the long run: :math:`\lVert W^k\rVert^{1/k} \to \rho(W)` as k grows.
+    """
+    W = _check.finite_array(W, "W", ndim=2)
+    return float(np.max(np.abs(np.linalg.eigvals(W))))
+
+
+def largest_singular_value(W) -> float:
+    r""":math:`\sigma_{\max}(W) = \lVert W\rVert_2`, the most a single step can stretch a vector.
+
+    Always :math:`\sigma_{\max} \ge \rho`; equal for symmetric or orthogonal-times-scalar W.
+    """
+    W = _check.finite_array(W, "W", ndim=2)
+    return float(np.linalg.norm(W, 2))
+
+
+def recurrent_matrix(n: int, init: str = "orthogonal", scale: float = 1.0,
+                     rng: np.random.Generator | None = None) -> np.ndarray:
+    r"""An ``(n, n)`` recurrent matrix whose spectrum is set by ``init`` and ``scale``.
+
+    ======================  ================================================  =====================
+    init                    matrix                                            spectrum
+    ======================  ================================================  =====================
+    ``"orthogonal"``        ``scale * Q``, Q random orthogonal                every singular value
+                                                                              and ``rho`` = scale
+    ``"spectral_radius"``   Gaussian matrix rescaled to ``rho = scale``       ``sigma_max > rho``
+    ``"normal"``            entries ~ N(0, scale^2 / n)                       ``rho`` about scale
+                                                                              (circular law)
+    ======================  ================================================  =====================
+
+    ``scale < 1`` puts a vanilla RNN in the vanishing regime, ``scale > 1`` lets
+    its gradients grow with the lag (as long as tanh does not saturate).
+
+    >>> W = recurrent_matrix(4, "orthogonal", 0.5, np.random.default_rng(0))
+    >>> round(largest_singular_value(W), 12), round(spectral_radius(W), 12)
+    (0.5, 0.5)
+    """
+    n = _check.positive_int(n, "n")
+    _check.choice(init, "recurrent_init", RECURRENT_INITS)
+    scale = _check.finite_float(scale, "recurrent_scale")
+    if scale < 0:
+        raise ValueError(f"recurrent_scale must be >= 0, got {scale}")
+    rng = np.random.default_rng(0) if rng is None else rng
+    if init == "orthogonal":
+        return scale * orthogonal(n, rng)
+    A = rng.standard_normal((n, n))
+    if init == "normal":
+        return (scale / math.sqrt(n)) * A
+    return scale * A / spectral_radius(A)                      # "spectral_radius"
+
+
+# --- results ---------------------------------------------------------------------------
+
+def _table(columns, rows, title) -> str:
+    rows = [list(columns)] + rows
+    widths = [max(len(r[c]) for r in rows) for c in range(len(columns))]
+    lines = ["  ".join(v.rjust(w) for v, w in zip(r, widths)) for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return (title + "\n" if title else "") + "\n".join(lines)
+
+
+def _html_table(columns, rows, title) -> str:
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in r) + "</tr>"
+                   for r in rows)
+    caption = f"<p><b>{html.escape(title)}</b></p>" if title else ""
+    return f"{caption}<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+@dataclass
+class BPTTGradients:
+    r"""Everything one backward pass through time computes.
+
+    ``params``: name -> dOut/d(parameter), same names and shapes as the network's ``params``.
+    ``dh``: shape (batch, T, n_h); ``dh[:, t-1]`` is :math:`\partial\,\mathrm{Out}/\partial h_t`,
+    the total derivative through every later step (t = 1..T).
+    ``dc``: the same for the LSTM's cell state :math:`c_t` (``None`` for RNN and GRU).
+    ``gates``: per-step gate values the lessons read, shape (batch, T, n_h) each:
+    ``{"f": forget gate}`` for the LSTM, ``{"z": update gate}`` for the GRU,
+    ``{"fprime": f'(z_t)}`` (tanh' or relu') for the RNN.
+    """
+
+    params: dict
+    dh: np.ndarray
+    dc: np.ndarray | None
+    gates: dict = field(default_factory=dict)
+
+    def as_list(self) -> list:
+        """The parameter gradients in the order of :meth:`RecurrentNetwork.parameters`."""
+        return list(self.params.values())
+
+    @property
+    def T(self) -> int:
+        return self.dh.shape[1]
+
+    def dh_norm(self) -> np.ndarray:
+        r""":math:`\lVert\partial\,\mathrm{Out}/\partial h_t\rVert` (Frobenius over batch and units), t = 1..T."""
+        return np.sqrt(np.einsum("btj,btj->t", self.dh, self.dh))
+
+    def dc_norm(self) -> np.ndarray | None:
+        r""":math:`\lVert\partial\,\mathrm{Out}/\partial c_t\rVert` for t = 1..T (LSTM only, else None)."""
+        return None if self.dc is None else np.sqrt(np.einsum("btj,btj->t", self.dc, self.dc))
+
+    def global_norm(self) -> float:
+        """The L2 norm of all parameter gradients together."""
+        return optim.global_norm(self.as_list())
+
+    def __str__(self) -> str:
+        rows = [[name, "x".join(map(str, g.shape)), f"{float(np.linalg.norm(g)):.4e}"]
+                for name, g in self.params.items()]
+        return _table(("parameter", "shape", "||dOut/dparam||"), rows,
+                      f"BPTT gradients over T = {self.T} steps; global norm "
+                      f"{self.global_norm():.4e}")
+
+    __repr__ = __str__
+
+
+# --- the shared structure: a cell unrolled over time plus a linear readout -------------
+
+class RecurrentNetwork:
+    r"""A recurrent cell unrolled over T steps, with a linear readout of :math:`h_T`.
+
+    Every cell here has the same shape of computation: each gate's pre-activation is an
+    input term plus a recurrent term, :math:`a_t = (W_x x_t + b) + W_h h_{t-1}`. The input
+    terms :math:`u_t = W_x x_t + b` do not depend on the past, so they are computed for all
+    t in one matrix product (``_input_terms``); the loop over time then only does the
+    recurrent part (``_step``). Backward runs the loop in reverse (``_step_backward``,
+    which returns :math:`\partial\,\mathrm{Out}/\partial u_t`), and since the same weights
+    are used at every step their gradients are sums over t, again one matrix product
+    each (``_weight_gradients``).
+
+    Parameters
+    ----------
+    n_in, n_hidden, n_out : sizes of x_t, h_t and y.
+    recurrent_init : "orthogonal", "spectral_radius" or "normal" (see :func:`recurrent_matrix`),
+        used for every matrix that multiplies :math:`h_{t-1}`.
+    recurrent_scale : the spectrum's scale (the gain of the orthogonal matrix, the target
+        spectral radius, or the std times sqrt(n_hidden)).
+    input_init : scheme for the input matrices and the readout (a :mod:`vanishing.init` name
+        or callable).
+    seed : seed of the weight draw.
+
+    ``params`` is a dict name -> array with the textbook names (for the gated cells these
+    arrays are views into one stacked array per kind, so all gates are computed in one
+    matrix product). The optimisers update them in place; replace one with :meth:`set_param`.
+    ``parameters()`` lists them in the dict's order.
+    """
+
+    cell = "recurrent"
+    gates = ("h",)                     # the blocks of the stacked arrays, in order
+
+    def __init__(self, n_in: int, n_hidden: int, n_out: int = 1,
+                 recurrent_init: str = "orthogonal", recurrent_scale: float = 1.0,
+                 input_init="xavier_normal", seed: int = 0):
+        self.n_in = _check.positive_int(n_in, "n_in")
+        self.n_hidden = _check.positive_int(n_hidden, "n_hidden")
+        self.n_out = _check.positive_int(n_out, "n_out")
+        self.recurrent_init = _check.choice(recurrent_init, "recurrent_init", RECURRENT_INITS)
+        self.recurrent_scale = _check.finite_float(recurrent_scale, "recurrent_scale")
+        if self.recurrent_scale < 0:
+            raise ValueError(f"recurrent_scale must be >= 0, got {self.recurrent_scale}")
+        self.input_init = input_init
+        scheme = init_.initializer(input_init)
+        rng = np.random.default_rng(seed)
+        n_h, k = self.n_hidden, len(self.gates)
+        # stacked arrays: block j (rows j*n_h .. (j+1)*n_h) belongs to gate self.gates[j]
+        self.W_x = np.concatenate([np.asarray(scheme(self.n_in, n_h, rng), dtype=np.float64)
+                                   for _ in self.gates])                  # (k n_h, n_in)
+        self.W_h = np.concatenate([recurrent_matrix(n_h, self.recurrent_init,
+                                                    self.recurrent_scale, rng)
+                                   for _ in self.gates])                  # (k n_h, n_h)
+        self.b = np.zeros(k * n_h)
+        self.W_hy = np.asarray(scheme(n_h, self.n_out, rng), dtype=np.float64)
+        self.b_y = np.zeros(self.n_out)
+        self._init_biases()
+        self.params = self._named(self.W_x, self.W_h, self.b, self.W_hy, self.b_y)
+        self._cache = None
+
+    def _init_biases(self) -> None:
+        """Cells with a special gate bias (the LSTM's forget gate) set it here."""
+
+    def _named(self, W_x, W_h, b, W_hy, b_y) -> dict:
+        """Textbook names -> views into the stacked arrays (W_x* , W_h*, b_* per gate)."""
+        n, out = self.n_hidden, {}
+        for j, gate in enumerate(self.gates):
+            rows = slice(j * n, (j + 1) * n)
+            out[f"W_x{gate}"] = W_x[rows]
+            out[f"W_h{gate}"] = W_h[rows]
+            out[f"b_{gate}"] = b[rows]
+        out["W_hy"], out["b_y"] = W_hy, b_y
+        return out
+
+    # the cell: subclasses fill these in
+    def _step(self, u, state):
+        raise NotImplementedError
+
+    def _step_backward(self, d_state, cache):
+        raise NotImplementedError
+
+    def _zero_state(self, batch: int) -> tuple:
+        return (np.zeros((batch, self.n_hidden)),)
+
+    def _input_terms(self, X) -> np.ndarray:
+        r""":math:`u_t = W_x x_t + b` for every t at once: shape (batch, T, k n_h)."""
+        batch, T, n_in = X.shape
+        return (X.reshape(batch * T, n_in) @ self.W_x.T + self.b).reshape(batch, T, -1)
+
+    def _weight_gradients(self, X, dU, caches) -> tuple:
+        r"""Sums over t of the per-step outer products: dW_x, dW_h, db (stacked).
+
+        :math:`\partial\,\mathrm{Out}/\partial W_x = \sum_t \bar u_t x_t^\top`,
+        :math:`\partial\,\mathrm{Out}/\partial W_h = \sum_t \bar u_t h_{t-1}^\top`,
+        :math:`\partial\,\mathrm{Out}/\partial b = \sum_t \bar u_t`, each also summed over the
+        batch: one matrix product over all (example, step) pairs.
+        """
+        H_prev = np.stack([c[0] for c in caches], axis=1)                 # (batch, T, n_h)
+        return _sum_outer(dU, X), _sum_outer(dU, H_prev), dU.sum(axis=(0, 1))
+
+    # parameters
+    def parameters(self) -> list:
+        """Every trainable array, in the order of :meth:`BPTTGradients.as_list`."""
+        return list(self.params.values())
+
+    def set_param(self, name: str, value) -> None:
+        """Overwrite parameter ``name`` with ``value`` (same shape, finite entries), in place."""
+        _check.choice(name, "name", list(self.params))
+        arr = _check.finite_array(value, name)
+        if arr.shape != self.params[name].shape:
+            raise ValueError(f"{name} must have shape {self.params[name].shape}, got {arr.shape}")
+        self.params[name][...] = arr                       # in place: optimisers keep working
+
+    def recurrent_weights(self, gate: str | None = None) -> np.ndarray:
+        """The matrix multiplying h_{t-1} for ``gate`` (default: the first gate), a copy."""
+        gate = self.gates[0] if gate is None else _check.choice(gate, "gate", self.gates)
+        return self.params[f"W_h{gate}"].copy()
+
+    # forward and backward through time
+    def _check_X(self, X) -> np.ndarray:
+        X = _check.finite_array(X, "X", ndim=3)
+        if X.shape[2] != self.n_in or X.shape[0] < 1 or X.shape[1] < 1:
+            raise ValueError(f"X must have shape (batch, T, n_in={self.n_in}) with batch, T >= 1, "
+                             f"got {X.shape}")
+        return X
+
+    def forward(self, X) -> np.ndarray:
+        r"""The readout :math:`y = W_{hy} h_T + b_y` of shape (batch, n_out); keeps what BPTT needs."""
+        X = self._check_X(X)
+        U = self._input_terms(X)
+        state = self._zero_state(X.shape[0])
+        caches = []
+        for t in range(X.shape[1]):                        # t = 1..T in the math
+            state, cache = self._step(U[:, t], state)
+            caches.append(cache)
+        h_T = state[0]
+        self._cache = (X, caches, h_T)
+        return h_T @ self.W_hy.T + self.b_y
+
+    __call__ = forward
+
+    def backward(self, grad_output) -> BPTTGradients:
+        r"""Backpropagation through time from :math:`G = \partial\,\mathrm{Out}/\partial y`.
+
+        The readout gives :math:`\partial\,\mathrm{Out}/\partial h_T = G W_{hy}`; then each
+        step, from t = T down to 1, turns the derivatives with respect to its output
+        state into derivatives with respect to its input state and its input terms
+        :math:`u_t`. The weight gradients are sums over t (:meth:`_weight_gradients`).
+        """
+        if self._cache is None:
+            raise ValueError("call forward(X) before backward(grad_output)")
+        X, caches, h_T = self._cache
+        G = _check.finite_array(grad_output, "grad_output", ndim=2)
+        if G.shape != (h_T.shape[0], self.n_out):
+            raise ValueError(f"grad_output must have the output's shape "
+                             f"{(h_T.shape[0], self.n_out)}, got {G.shape}")
+        batch, T = X.shape[:2]
+        dh = np.empty((batch, T, self.n_hidden))
+        dc = np.empty_like(dh) if self.cell == "lstm" else None
+        dU = np.empty((batch, T, len(self.gates) * self.n_hidden))
+        gates = {}
+        d_state = (G @ self.W_hy,) + tuple(np.zeros_like(h_T) for _ in self._zero_state(1)[1:])
+        for t in range(T - 1, -1, -1):                     # dOut/dh_T first, then back in time
+            d_state, d_total, dU[:, t], step_gates = self._step_backward(d_state, caches[t])
+            dh[:, t] = d_total[0]
+            if dc is not None:
+                dc[:, t] = d_total[1]
+            for name, value in step_gates.items():
+                gates.setdefault(name, np.empty_like(dh))[:, t] = value
+        dW_x, dW_h, db = self._weight_gradients(X, dU, caches)
+        params = self._named(dW_x, dW_h, db, G.T @ h_T, G.sum(axis=0))
+        return BPTTGradients(params=params, dh=dh, dc=dc, gates=gates)
+
+    def loss_and_gradients(self, X, y, loss: str = "bce_with_logits"):
+        """Forward, the loss against ``y`` (shape (batch, n_out)) and BPTT: (value, BPTTGradients)."""
+        value, G = losses.get(loss)(self.forward(X), y)
+        return value, self.backward(G)
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(n_in={self.n_in}, n_hidden={self.n_hidden}, "
+                f"n_out={self.n_out}, recurrent_init={self.recurrent_init!r}, "
+                f"recurrent_scale={self.recurrent_scale:g})")
+
+
+def _sum_outer(A, B) -> np.ndarray:
+    r""":math:`\sum_{b,t} A_{bt}^\top B_{bt}` for A (batch, T, m) and B (batch, T, n): shape (m, n)."""
+    return A.reshape(-1, A.shape[-1]).T @ B.reshape(-1, B.shape[-1])
+
+
+class RNN(RecurrentNetwork):
+    r"""The vanilla (Elman) RNN: :math:`h_t = \tanh(W_{hh} h_{t-1} + W_{xh} x_t + b_h)`.
+
+    Backward through one step, with :math:`\bar h_t = \partial\,\mathrm{Out}/\partial h_t`
+    (the total derivative, through every later step):
+
+    .. math::
+        \bar z_t = \bar h_t \odot (1 - h_t^2),\qquad \bar h_{t-1} = W_{hh}^\top \bar z_t,
+
+        \frac{\partial\,\mathrm{Out}}{\partial W_{hh}} = \sum_t \bar z_t h_{t-1}^\top,\quad
+        \frac{\partial\,\mathrm{Out}}{\partial W_{xh}} = \sum_t \bar z_t x_t^\top,\quad
+        \frac{\partial\,\mathrm{Out}}{\partial b_h} = \sum_t \bar z_t.
+
+    So :math:`\bar h_{t-1} = W_{hh}^\top \mathrm{diag}(\tanh'(z_t))\, \bar h_t`: one factor per step.
+    ``activation="relu"`` gives :math:`h_t = \max(0, z_t)` instead (the IRNN of Le et al.
+    2015): nothing bounds its state, so a large spectral radius overflows for real.
+    Parameters: W_xh (n_h, n_in), W_hh (n_h, n_h), b_h (n_h,), then the readout W_hy, b_y.
+    """
+
+    cell = "rnn"
+    gates = ("h",)
+
+    def __init__(self, n_in: int, n_hidden: int, n_out: int = 1, activation: str = "tanh",
+                 **kwargs):
+        self.activation = _check.choice(activation, "activation", ["tanh", "relu"])
+        super().__init__(n_in, n_hidden, n_out, **kwargs)
+
+    def _step(self, u, state):
+        (h_prev,) = state                                  # u = W_xh x_t + b_h
+        z = u + h_prev @ self.W_h.T
+        h = np.tanh(z) if self.activation == "tanh" else np.maximum(z, 0.0)
+        return (h,), (h_prev, h)
+
+    def _step_backward(self, d_state, cache):
+        (dh,) = d_state                                    # dOut/dh_t, total
+        h_prev, h = cache
+        fprime = 1.0 - h * h if self.activation == "tanh" else (h > 0).astype(np.float64)
+        dz = dh * fprime                                   # dOut/dz_t
+        dh_prev = dz @ self.W_h                            # dOut/dh_{t-1}
+        return (dh_prev,), (dh,), dz, {"fprime": fprime}
+
+    def __repr__(self) -> str:
+        extra = "" if self.activation == "tanh" else f", activation={self.activation!r}"
+        return super().__repr__()[:-1] + extra + ")"
+
+
+class LSTM(RecurrentNetwork):
+    r"""Long short-term memory (Hochreiter and Schmidhuber 1997; forget gate: Gers et al. 2000).
+
+    Forward: see the module docstring. Backward through one step, with bars for
+    derivatives of Out and :math:`\bar c_t` collecting both paths out of :math:`c_t`
+    (into the next cell state and into this step's output):
+
+    .. math::
+        \bar c_t = \bar c_{t+1} \odot f_{t+1} + \bar h_t \odot o_t \odot (1 - \tanh^2 c_t),
+
+        \bar o_t = \bar h_t \odot \tanh c_t,\quad \bar f_t = \bar c_t \odot c_{t-1},\quad
+        \bar i_t = \bar c_t \odot g_t,\quad \bar g_t = \bar c_t \odot i_t,
+
+    then through each gate's nonlinearity (:math:`\sigma' = \sigma(1-\sigma)`,
+    :math:`\tanh' = 1 - \tanh^2`) to its pre-activation :math:`\bar a`, and
+    :math:`\bar h_{t-1} = \sum_{\text{gates}} W_{h\cdot}^\top \bar a`,
+    :math:`\bar c_{t-1} \ni \bar c_t \odot f_t`.
+
+    The cell-state path: :math:`\partial c_t / \partial c_{t-1} = \mathrm{diag}(f_t)` (no
+    weight matrix, no tanh'), so along it the gradient is multiplied by the forget gate.
+
+    ``forget_bias`` initialises :math:`b_f` (default +1, Gers et al. 2000; Jozefowicz et
+    al. 2015): :math:`f = \sigma(1) \approx 0.73` at the start instead of 0.5.
+    Parameters: W_x*, W_h*, b_* for * in i, f, o, g (views into the stacked W_x, W_h, b
+    whose blocks are in that order), then W_hy, b_y.
+    """
+
+    cell = "lstm"
+    gates = ("i", "f", "o", "g")
+
+    def __init__(self, n_in: int, n_hidden: int, n_out: int = 1, forget_bias: float = 1.0,
+                 **kwargs):
+        self.forget_bias = _check.finite_float(forget_bias, "forget_bias")
+        super().__init__(n_in, n_hidden, n_out, **kwargs)
+
+    def _init_biases(self) -> None:
+        n = self.n_hidden
+        self.b[n:2 * n] = self.forget_bias                 # block 1 is the forget gate
+
+    def _zero_state(self, batch: int) -> tuple:
+        return (np.zeros((batch, self.n_hidden)), np.zeros((batch, self.n_hidden)))
+
+    def _step(self, u, state):
+        h_prev, c_prev = state
+        n = self.n_hidden
+        a = u + h_prev @ self.W_h.T                        # pre-activations of i, f, o, g
+        ifo = sigmoid(a[:, :3 * n])
+        i, f, o = ifo[:, :n], ifo[:, n:2 * n], ifo[:, 2 * n:]
+        g = np.tanh(a[:, 3 * n:])
+        c = f * c_prev + i * g
+        tanh_c = np.tanh(c)
+        h = o * tanh_c
+        return (h, c), (h_prev, c_prev, i, f, o, g, tanh_c)
+
+    def _step_backward(self, d_state, cache):
+        dh, dc_next = d_state          # dOut/dh_t (total), dOut/dc_t through c_{t+1} only
+        h_prev, c_prev, i, f, o, g, tanh_c = cache
+        dc = dc_next + dh * o * (1.0 - tanh_c * tanh_c)   # dOut/dc_t, total
+        da = np.concatenate([dc * g * i * (1.0 - i),       # dOut/d(pre-activation): i
+                             dc * c_prev * f * (1.0 - f),  # f
+                             dh * tanh_c * o * (1.0 - o),  # o
+                             dc * i * (1.0 - g * g)],      # g
+                            axis=1)
+        dh_prev = da @ self.W_h
+        dc_prev = dc * f                                   # the cell-state path
+        return (dh_prev, dc_prev), (dh, dc), da, {"f": f}
+
+    def __repr__(self) -> str:
+        return super().__repr__()[:-1] + f", forget_bias={self.forget_bias:g})"
+
+
+class GRU(RecurrentNetwork):
+    r"""Gated recurrent unit (Cho et al. 2014): :math:`h_t = z_t \odot h_{t-1} + (1 - z_t) \odot \tilde h_t`.
+
+    Backward through one step, with bars for derivatives of Out:
+
+    .. math::
+        \bar a_z = \bar h_t \odot (h_{t-1} - \tilde h_t) \odot z_t(1 - z_t),\qquad
+        \bar a_h = \bar h_t \odot (1 - z_t) \odot (1 - \tilde h_t^2),
+
+        \bar q = W_{hh}^\top \bar a_h \ \ (q = r_t \odot h_{t-1}),\qquad
+        \bar a_r = \bar q \odot h_{t-1} \odot r_t(1 - r_t),
+
+        \bar h_{t-1} = \underbrace{\bar h_t \odot z_t}_{\text{direct path}}
+          + \bar q \odot r_t + W_{hz}^\top \bar a_z + W_{hr}^\top \bar a_r.
+
+    Along the direct path the gradient is multiplied by the update gate :math:`z_t`.
+    ``update_bias`` initialises :math:`b_z` (positive: start by keeping the state).
+    Parameters: W_x*, W_h*, b_* for * in z, r, h (blocks of the stacked arrays in that
+    order), then W_hy, b_y.
+    """
+
+    cell = "gru"
+    gates = ("z", "r", "h")
+
+    def __init__(self, n_in: int, n_hidden: int, n_out: int = 1, update_bias: float = 0.0,
+                 **kwargs):
+        self.update_bias = _check.finite_float(update_bias, "update_bias")
+        super().__init__(n_in, n_hidden, n_out, **kwargs)
+
+    def _init_biases(self) -> None:
+        self.b[:self.n_hidden] = self.update_bias           # block 0 is the update gate
+
+    def _step(self, u, state):
+        (h_prev,) = state
+        n = self.n_hidden
+        zr = sigmoid(u[:, :2 * n] + h_prev @ self.W_h[:2 * n].T)
+        z, r = zr[:, :n], zr[:, n:]
+        q = r * h_prev
+        h_cand = np.tanh(u[:, 2 * n:] + q @ self.W_h[2 * n:].T)
+        h = z * h_prev + (1.0 - z) * h_cand
+        return (h,), (h_prev, z, r, q, h_cand)
+
+    def _step_backward(self, d_state, cache):
+        (dh,) = d_state                                    # dOut/dh_t, total
+        h_prev, z, r, q, h_cand = cache
+        n = self.n_hidden
+        W_hz_hr, W_hh = self.W_h[:2 * n], self.W_h[2 * n:]
+        da_z = dh * (h_prev - h_cand) * z * (1.0 - z)
+        da_h = dh * (1.0 - z) * (1.0 - h_cand * h_cand)
+        dq = da_h @ W_hh                                   # dOut/d(r * h_prev)
+        da_r = dq * h_prev * r * (1.0 - r)
+        da_zr = np.concatenate([da_z, da_r], axis=1)
+        dh_prev = dh * z + dq * r + da_zr @ W_hz_hr
+        return (dh_prev,), (dh,), np.concatenate([da_zr, da_h], axis=1), {"z": z}
+
+    def _weight_gradients(self, X, dU, caches) -> tuple:
+        r"""As for the other cells, except that :math:`W_{hh}` multiplies :math:`r_t \odot h_{t-1}`."""
+        n = self.n_hidden
+        H_prev = np.stack([c[0] for c in caches], axis=1)
+        Q = np.stack([c[3] for c in caches], axis=1)                     # r_t * h_{t-1}
+        dW_h = np.concatenate([_sum_outer(dU[..., :2 * n], H_prev),
+                               _sum_outer(dU[..., 2 * n:], Q)])
+        return _sum_outer(dU, X), dW_h, dU.sum(axis=(0, 1))
+
+    def __repr__(self) -> str:
+        return super().__repr__()[:-1] + f", update_bias={self.update_bias:g})"
+
+
+CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
+
+
+def make_network(cell: str, n_in: int = 1, n_hidden: int = 8, n_out: int = 1, **kwargs):
+    """Build an :class:`RNN`, :class:`LSTM` or :class:`GRU` by name ("rnn", "lstm", "gru")."""
+    _check.choice(cell, "cell", list(CELLS))
+    return CELLS[cell](n_in, n_hidden, n_out, **kwargs)
+
+
+# --- gradient norm versus time lag -------------------------------------------------------
+
+@dataclass
+class LagProfile:
+    r"""How :math:`\lVert\partial\,\mathrm{Out}/\partial h_t\rVert` changes with the lag k = T - t.
+
+    Arrays are indexed by lag, k = 0..T-1 (k = 0 is the last step, t = T).
+    ``dh_norm[k]``: :math:`\lVert\partial\,\mathrm{Out}/\partial h_{T-k}\rVert` (Frobenius over
+    batch and units). ``dc_norm``: the same for the LSTM's cell state (else None).
+    ``gate_product[k]``: mean over batch and units of the product of the per-step gate
+    factors over the k steps after t (LSTM: forget gates :math:`\prod_{s=t+1}^{T} f_s`; GRU:
+    update gates :math:`\prod z_s`; RNN: None).
+    ``path_norm[k]``: what that path alone carries back, :math:`\lVert \bar c_T \odot \prod f_s\rVert`
+    (LSTM) or :math:`\lVert \bar h_T \odot \prod z_s\rVert` (GRU).
+    """
+
+    cell: str
+    T: int
+    dh_norm: np.ndarray
+    dc_norm: np.ndarray | None
+    gate_product: np.ndarray | None
+    path_norm: np.ndarray | None
+    out: str
+    title: str = ""
+
+    @property
+    def lag(self) -> np.ndarray:
+        return np.arange(self.T)
+
+    @property
+    def ratio(self) -> np.ndarray:
+        r""":math:`\lVert\partial\,\mathrm{Out}/\partial h_{T-k}\rVert / \lVert\partial\,\mathrm{Out}/\partial h_T\rVert`."""
+        with np.errstate(invalid="ignore", divide="ignore"):   # 0/0 or inf/inf: shown as nan
+            return self.dh_norm / self.dh_norm[0]
+
+    @property
+    def per_step_factor(self) -> float:
+        """Geometric mean change per step back, (ratio at the largest lag)^(1/(T-1)); nan if T = 1."""
+        if self.T < 2:
+            return float("nan")
+        r = float(self.ratio[-1])
+        if not np.isfinite(r) or r <= 0:
+            return float("nan") if not r == np.inf else float("inf")
+        return float(r ** (1.0 / (self.T - 1)))
+
+    def lags_shown(self) -> list:
+        """The lags in the table: 0, 1, 2, 5, 10, 20, 50, ... below T - 1, and T - 1."""
+        shown = [k for k in (0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
+                 if k < self.T - 1]
+        return shown + [self.T - 1] if self.T > 1 else [0]
+
+    def _columns(self):
+        cols = ["lag k", "t", "||dOut/dh_t||", "ratio to k=0"]
+        if self.dc_norm is not None:
+            cols += ["||dOut/dc_t||"]
+        if self.gate_product is not None:
+            cols += ["mean prod f" if self.cell == "lstm" else "mean prod z", "gate path only"]
+        return cols
+
+    def rows(self) -> list:
+        rows = []
+        ratio = self.ratio
+        for k in self.lags_shown():
+            r = [str(k), str(self.T - k), f"{self.dh_norm[k]:.3e}", f"{ratio[k]:.3e}"]
+            if self.dc_norm is not None:
+                r.append(f"{self.dc_norm[k]:.3e}")
+            if self.gate_product is not None:
+                r += [f"{self.gate_product[k]:.3e}", f"{self.path_norm[k]:.3e}"]
+            rows.append(r)
+        return rows
+
+    def _title(self) -> str:
+        return (self.title or f"{self.cell.upper()}, T = {self.T}") + f"; Out = {self.out}"
+
+    def __str__(self) -> str:
+        return _table(self._columns(), self.rows(), self._title())
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        return _html_table(self._columns(), self.rows(), self._title())
+
+
+def _reverse_cumprod(gate: np.ndarray) -> np.ndarray:
+    r"""P[:, t-1] = prod_{s=t+1}^{T} gate_s (1 for t = T), for gate of shape (batch, T, n_h)."""
+    ones = np.ones_like(gate[:, :1])
+    shifted = np.concatenate([gate[:, 1:], ones], axis=1)        # gate_{t+1}, ..., 1
+    return np.cumprod(shifted[:, ::-1], axis=1)[:, ::-1]
+
+
+def gradient_vs_lag(cell, T: int | None = None, X=None, y=None, batch: int = 32,
+                    input_scale: float = 1.0, loss: str = "bce_with_logits", seed: int = 0,
+                    title: str = "", **network_kwargs) -> LagProfile:
+    r"""Per-lag gradient norms :math:`\lVert\partial\,\mathrm{Out}/\partial h_{T-k}\rVert` of one batch.
+
+    ``cell``: a network (:class:`RNN`, :class:`LSTM`, :class:`GRU`) or a name "rnn", "lstm",
+    "gru" (built by :func:`make_network` with ``network_kwargs`` and ``n_in=1``).
+    The batch is ``X`` (shape (batch, T, n_in)) with labels ``y``, or by default the memory
+    task (:func:`vanishing.data.memory_task` with lag T) with inputs multiplied by
+    ``input_scale``. Out is ``loss`` (mean binary cross-entropy on the logits, or MSE)
+    against the labels. An exploding profile may overflow float64: the table then shows
+    inf, which is the honest answer (the overflow is expected, so it is not warned about).
+
+    >>> p = gradient_vs_lag("rnn", T=20, n_hidden=8, recurrent_scale=0.5)
+    >>> bool(p.ratio[-1] < 0.5 ** 10)
+    True
+    """
+    from .data import memory_task
+    if isinstance(cell, str):
+        net = make_network(cell, **{"n_in": 1, **network_kwargs})
+    elif isinstance(cell, RecurrentNetwork):
+        if network_kwargs:
+            raise TypeError(f"gradient_vs_lag: got a network, so no network options are "
+                            f"allowed; got {sorted(network_kwargs)}")
+        net = cell
+    else:
+        raise TypeError(f"cell must be 'rnn', 'lstm', 'gru' or a RecurrentNetwork, "
+                        f"got {type(cell).__name__}")
+    input_scale = _check.finite_float(input_scale, "input_scale")
+    if X is None:
+        if T is None:
+            raise ValueError("gradient_vs_lag needs T (the sequence length) or X")
+        T = _check.positive_int(T, "T")
+        if net.n_in != 1:
+            raise ValueError(f"the default memory task has n_in = 1, the network has "
+                             f"n_in = {net.n_in}: pass X and y")
+        X, y_task = memory_task(_check.positive_int(batch, "batch"), lag=T, seed=seed)
+        X = input_scale * X
+        y = y_task if y is None else y
+    else:
+        X = net._check_X(X)
+        if T is not None and T != X.shape[1]:
+            raise ValueError(f"T = {T} does not match X's {X.shape[1]} steps")
+        if y is None:
+            raise ValueError("pass the labels y together with X")
+    with np.errstate(over="ignore", invalid="ignore"):     # an exploding profile may overflow
+        _, grads = net.loss_and_gradients(X, y, loss=loss)
+        dh_norm = grads.dh_norm()[::-1]                    # index by lag k = T - t
+        dc_norm = grads.dc_norm()
+        gate_product = path_norm = None
+        gate = grads.gates.get("f", grads.gates.get("z"))
+        if gate is not None:
+            prod = _reverse_cumprod(gate)
+            gate_product = prod.mean(axis=(0, 2))[::-1]
+            end = grads.dc[:, -1] if grads.dc is not None else grads.dh[:, -1]
+            carried = end[:, None, :] * prod
+            path_norm = np.sqrt(np.einsum("btj,btj->t", carried, carried))[::-1]
+    out = {"bce_with_logits": "mean BCE of the readout's logits",
+           "mse": "MSE of the readout"}.get(loss, str(loss))
+    return LagProfile(cell=net.cell, T=X.shape[1], dh_norm=dh_norm,
+                      dc_norm=None if dc_norm is None else dc_norm[::-1],
+                      gate_product=gate_product, path_norm=path_norm,
+                      out=out + f", batch {X.shape[0]}", title=title or repr(net))
+
+
+# --- training ------------------------------------------------------------------------------
+
+def accuracy(net: RecurrentNetwork, X, y) -> float:
+    """Fraction of sequences whose logit has the label's sign (logit > 0 means 1).
+
+    NaN when the network's output is not finite (a diverged network has no accuracy).
+    """
+    y = _check.finite_array(y, "y", ndim=2)
+    with np.errstate(over="ignore", invalid="ignore"):     # a diverged net may hold inf/NaN
+        logits = net.forward(X)
+    if not np.all(np.isfinite(logits)):
+        return float("nan")
+    return float(np.mean((logits > 0) == (y > 0.5)))
+
+
+@dataclass
+class SequenceHistory:
+    """What :func:`train_sequence` recorded, one entry per completed step.
+
+    ``grad_norm``: the global gradient norm *before* clipping. ``clipped``: whether
+    clipping changed the gradient that step. ``diverged_at``: the step whose loss or
+    gradient was inf/NaN (training stopped there), or None.
+    """
+
+    loss: np.ndarray
+    grad_norm: np.ndarray
+    accuracy: np.ndarray
+    clipped: np.ndarray
+    diverged_at: int | None
+    reason: str = ""
+
+    @property
+    def steps(self) -> int:
+        return len(self.loss)
+
+    def __str__(self) -> str:
+        if self.steps == 0:
+            return f"SequenceHistory: {self.reason} at step {self.diverged_at}"
+        end = (f"diverged at step {self.diverged_at} ({self.reason})"
+               if self.diverged_at is not None else
+               f"final loss {self.loss[-1]:.4f}, batch accuracy {self.accuracy[-1]:.3f}")
+        return (f"SequenceHistory: {self.steps} steps, loss {self.loss[0]:.4f} -> {end}; "
+                f"max grad norm {np.max(self.grad_norm):.3e}, clipped {int(self.clipped.sum())}"
+                f" steps")
+
+    __repr__ = __str__
+
+
+def train_sequence(net: RecurrentNetwork, X, y, steps: int, lr: float,
+                   clip_norm: float | None = None, clip_value: float | None = None,
+                   seed: int = 0, optimizer: str = "sgd", batch_size: int | None = None,
+                   loss: str = "bce_with_logits") -> SequenceHistory:
+    """Train ``net`` on sequences X (batch, T, n_in) with labels y (batch, n_out).
+
+    Each step: forward, loss, BPTT, global gradient norm, optional clipping (by global
+    norm ``clip_norm``, then by value ``clip_value``), an update with ``optimizer``
+    ("sgd" or "adam", see :mod:`vanishing.optim`). A loss or gradient that is inf or NaN
+    stops training and is reported in ``diverged_at`` and ``reason``.
+    """
+    steps = _check.positive_int(steps, "steps")
+    if not isinstance(net, RecurrentNetwork):
+        raise TypeError(f"net must be an RNN, LSTM or GRU, got {type(net).__name__}")
+    X = net._check_X(X)
+    y = _check.finite_array(y, "y", ndim=2)
+    if y.shape != (X.shape[0], net.n_out):
+        raise ValueError(f"y must have shape (batch, n_out) = {(X.shape[0], net.n_out)}, "
+                         f"got {y.shape}")
+    if batch_size is not None:
+        batch_size = _check.positive_int(batch_size, "batch_size")
+    for name, value in (("clip_norm", clip_norm), ("clip_value", clip_value)):
+        if value is not None and not _check.finite_float(value, name) > 0:
+            raise ValueError(f"{name} must be > 0 or None, got {value}")
+    _check.choice(optimizer, "optimizer", ["sgd", "adam"])
+    loss_fn = losses.get(loss)
+    opt = (optim.SGD(net.parameters(), lr=lr) if optimizer == "sgd"
+           else optim.Adam(net.parameters(), lr=lr))
+    rng = np.random.default_rng(seed)
+    rec = {"loss": [], "grad_norm": [], "accuracy": [], "clipped": []}
+    diverged, reason = None, ""
+    # Without clipping an exploding network overflows on purpose: the overflow is detected
+    # (a loss or gradient norm that is not finite) and reported, so it is not warned about.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for step in range(steps):
+            idx = (slice(None) if batch_size is None
+                   else rng.choice(len(X), size=min(batch_size, len(X)), replace=False))
+            logits = net.forward(X[idx])
+            value, G = loss_fn(logits, y[idx])
+            if not np.isfinite(value):
+                diverged, reason = step, "loss is not finite"
+                break
+            g = net.backward(G).as_list()
+            norm = optim.global_norm(g)
+            if not np.isfinite(norm):
+                diverged, reason = step, "gradient norm is not finite"
+                break
+            clipped = False
+            if clip_norm is not None:
+                g, _ = optim.clip_by_global_norm(g, clip_norm)
+                clipped = norm > clip_norm
+            if clip_value is not None:
+                clipped = clipped or any(np.any(np.abs(a) > clip_value) for a in g)
+                g = optim.clip_by_value(g, clip_value)
+            rec["loss"].append(value)
+            rec["grad_norm"].append(norm)
+            rec["accuracy"].append(float(np.mean((logits > 0) == (y[idx] > 0.5))))
+            rec["clipped"].append(clipped)
+            opt.step(g)
+    return SequenceHistory(**{k: np.array(v, dtype=bool if k == "clipped" else np.float64)
+                              for k, v in rec.items()}, diverged_at=diverged, reason=reason)

@@ -1,0 +1,464 @@
+r"""Interactive explorers: turn a knob, watch every layer's gradient move.
+
+Two explorers, each a few ipywidgets controls around a figure that is redrawn
+on every change:
+
+- :func:`gradient_explorer`: the weight-gradient norm
+  :math:`\lVert \partial\,\mathrm{Out}/\partial W_l \rVert` of every layer of a
+  freshly initialised network (:func:`vanishing.mlp.gradient_profile`, Out = MSE),
+  on a log scale, two activations side by side (sigmoid | ReLU by default),
+  with depth, width, init, batch norm and residual switches;
+- :func:`chain_explorer`: the scalar chain (:func:`vanishing.chain.trace_chain`,
+  Out = :math:`a_L`) with its trace table and :math:`\log_{10}|\delta_l|` per layer.
+
+The work is done by plain functions that need no browser, so scripts, tests
+and benchmarks call them directly: :func:`compare_profiles` (numbers),
+:func:`draw_gradient_comparison` (figure), :func:`render_gradient_comparison`
+(both), and :func:`render_chain` / :func:`draw_chain` for the scalar chain.
+The explorers only wire controls to them. ipywidgets and matplotlib are
+imported inside the functions, so ``import vanishing`` stays light.
+
+>>> fig = render_gradient_comparison(depth=10, width=16)
+>>> [ax.get_title(loc="left") for ax in fig.axes]
+['sigmoid', 'relu']
+>>> len(fig.axes[0].lines[0].get_ydata())       # one point per layer
+10
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+import numbers
+import time
+
+import numpy as np
+
+from . import _check
+from . import activations as act
+from .chain import format_power, trace_chain
+from .mlp import gradient_profile
+
+__all__ = ["DEFAULTS", "CHAIN_DEFAULTS", "INITS", "compare_profiles", "draw_gradient_comparison",
+           "render_gradient_comparison", "draw_chain", "render_chain", "figure_png",
+           "gradient_explorer", "chain_explorer", "GradientExplorer", "ChainExplorer"]
+
+#: The gradient explorer's starting point (and the defaults of the functions below).
+DEFAULTS = dict(depth=20, width=64, batch=64, activations=("sigmoid", "relu"), init="he_normal",
+                batchnorm=False, residual=False, seed=0)
+#: The chain explorer's starting point: the anchor network of lesson 1.
+CHAIN_DEFAULTS = dict(depth=4, weight=0.1, activation="sigmoid")
+#: Initialisation schemes offered by the explorer (one name per scheme, no aliases).
+INITS = ("xavier_normal", "xavier_uniform", "he_normal", "he_uniform", "lecun_normal")
+#: Control ranges: (smallest, largest) value a slider allows.
+DEPTH_RANGE, WIDTH_RANGE, CHAIN_DEPTH_RANGE, WEIGHT_RANGE = (1, 100), (2, 256), (1, 1000), (-5.0, 5.0)
+
+_LEFT, _BOTTOM, _RIGHT, _TOP, _GAP = 0.09, 0.15, 0.97, 0.82, 0.06   # fixed margins, see _new_figure
+
+
+# --- the numbers ----------------------------------------------------------------
+
+def _checked_settings(depth, width, batch, activations, init, batchnorm, residual, seed):
+    """The comparison's settings, checked, with errors that name the parameter."""
+    if isinstance(activations, str):
+        activations = (activations,)
+    activations = tuple(activations)
+    if not 1 <= len(activations) <= 4:
+        raise ValueError(f"activations must name 1 to 4 activations (one per panel), "
+                         f"got {len(activations)}")
+    for a in activations:
+        _check.choice(a, "activations", act.names())
+    _check.choice(init, "init", INITS)
+    for flag, name in ((batchnorm, "batchnorm"), (residual, "residual")):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"{name} must be True or False, got {flag!r}")
+    return dict(depth=_check.positive_int(depth, "depth"), width=_check.positive_int(width, "width"),
+                batch=_check.positive_int(batch, "batch"), activations=activations, init=init,
+                batchnorm=bool(batchnorm), residual=bool(residual),
+                seed=_seed(seed))
+
+
+def _seed(seed) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"seed must be an integer >= 0, got {seed!r}")
+    if seed < 0:
+        raise ValueError(f"seed must be an integer >= 0, got {seed}")
+    return int(seed)
+
+
+def _panel_labels(activations) -> list:
+    """One label per panel: the activation's name ("relu (2)" when a name repeats)."""
+    return [name if activations.count(name) == 1 else f"{name} ({i + 1})"
+            for i, name in enumerate(activations)]
+
+
+def compare_profiles(depth=20, width=64, batch=64, activations=("sigmoid", "relu"),
+                     init="he_normal", batchnorm=False, residual=False, seed=0) -> dict:
+    """Per-layer gradient statistics of the same network with different activations.
+
+    Returns ``{label: NetworkStats}``, one entry per activation, in order; each
+    value comes from :func:`vanishing.mlp.gradient_profile` with the same depth,
+    width, batch, init, switches and seed, so only the activation differs.
+    ``profile[0]`` is :math:`\\lVert\\partial\\,\\mathrm{Out}/\\partial W_1\\rVert` (layer 1,
+    the input side), ``profile[-1]`` the output layer's.
+
+    >>> p = compare_profiles(depth=10, width=16)
+    >>> list(p), len(p["sigmoid"])
+    (['sigmoid', 'relu'], 10)
+    """
+    s = _checked_settings(depth, width, batch, activations, init, batchnorm, residual, seed)
+    return {label: gradient_profile(s["depth"], s["width"], s["batch"], name, s["init"],
+                                    s["batchnorm"], s["residual"], s["seed"])
+            for label, name in zip(_panel_labels(s["activations"]), s["activations"])}
+
+
+# --- the picture ------------------------------------------------------------------
+
+def _plain_power_of_ten(value, _pos=None) -> str:
+    """Tick label "1e-8" for a power of ten (plain text: mathtext costs ~20 ms per redraw)."""
+    exponent = math.log10(value)
+    return f"1e{round(exponent)}" if abs(exponent - round(exponent)) < 1e-9 else ""
+
+
+def _new_figure(ncols: int, log_y: bool, width: float, height: float = 3.2):
+    """A Figure with ``ncols`` panels sharing the y axis, and one (empty) line per panel.
+
+    The margins are fixed instead of computed by a layout engine: constrained
+    layout measures every label on each redraw, which costs about half of the
+    explorer's 100 ms budget. An Agg canvas is attached once, so each redraw
+    reuses it.
+    """
+    from matplotlib import ticker
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from .plots import PALETTE
+    fig = Figure(figsize=(width, height), dpi=90)
+    FigureCanvasAgg(fig)
+    fig.subplots_adjust(left=_LEFT * 6.0 / width, right=_RIGHT, bottom=_BOTTOM, top=_TOP,
+                        wspace=_GAP * ncols)
+    axes = fig.subplots(1, ncols, sharey=True, squeeze=False)[0]
+    for i, ax in enumerate(axes):
+        if log_y:
+            ax.set_yscale("log")
+            ax.yaxis.set_major_formatter(ticker.FuncFormatter(_plain_power_of_ten))
+            ax.yaxis.set_minor_locator(ticker.NullLocator())     # ~100 minor ticks cost ~15 ms
+        ax.xaxis.set_major_locator(ticker.MaxNLocator(nbins=5, integer=True))
+        ax.grid(True, alpha=0.3)
+        ax.plot([], [], marker="o", markersize=3, color=PALETTE[i % len(PALETTE)])
+        ax.set_xlabel("layer l (1 = input side)")
+    return fig
+
+
+def _log_limits(values) -> tuple:
+    """y limits around the positive finite ``values``: a margin of a tenth of the span, >= 2 decades."""
+    v = values[np.isfinite(values) & (values > 0)]
+    if v.size == 0:
+        return 0.1, 10.0
+    lo, hi = math.log10(v.min()), math.log10(v.max())
+    if hi - lo < 2.0:
+        middle = (lo + hi) / 2
+        lo, hi = middle - 1.0, middle + 1.0
+    pad = 0.1 * (hi - lo)
+    return 10.0 ** (lo - pad), 10.0 ** (hi + pad)
+
+
+def draw_gradient_comparison(profiles: dict, fig=None, subtitle: str = ""):
+    """Plot each profile's per-layer weight-gradient norm, one panel each, log y axis shared.
+
+    ``profiles`` maps a panel label to a :class:`vanishing.mlp.NetworkStats`
+    (see :func:`compare_profiles`). Pass the ``fig`` returned by an earlier
+    call to redraw in place (only the line data, titles and limits change),
+    which is what the explorer does on every update. A layer whose gradient is
+    exactly 0 (every unit dead) cannot sit on a log axis: it is left out and
+    counted in the panel's title.
+    """
+    if not isinstance(profiles, dict) or not profiles:
+        raise TypeError("profiles must be a non-empty dict {label: NetworkStats}, "
+                        "for example compare_profiles()")
+    if fig is None:
+        fig = _new_figure(len(profiles), log_y=True, width=4.0 * len(profiles) + 0.5)
+        fig.axes[0].set_ylabel("||dOut/dW_l||")
+    elif len(fig.axes) != len(profiles):
+        raise ValueError(f"fig has {len(fig.axes)} panels but there are {len(profiles)} profiles: "
+                         "pass fig=None for a new figure")
+    everything = []
+    for ax, (label, profile) in zip(fig.axes, profiles.items()):
+        g = np.array(profile.grad_norm, dtype=np.float64)
+        zeros = int(np.count_nonzero(g == 0.0))
+        g[g == 0.0] = np.nan                             # log scale: an exact zero is not drawn
+        ax.lines[0].set_data(np.arange(1, g.size + 1), g)
+        ax.lines[0].set_markersize(3 if g.size <= 60 else 0)
+        ax.set_title(label, loc="left", fontsize=11, fontweight="bold")
+        first, last = profile.grad_norm[0], profile.grad_norm[-1]
+        summary = (f"layer 1 / layer {g.size} = {first / last:.3g}" if last > 0
+                   else f"layer {g.size}'s gradient is 0")
+        if zeros:
+            summary += f" ({zeros} zero layers)"
+        ax.set_title(summary, loc="right", fontsize=8, color="0.3")
+        ax.set_xlim(0.5, g.size + 0.5)
+        everything.append(g)
+    fig.axes[0].set_ylim(*_log_limits(np.concatenate(everything)))
+    fig.suptitle(subtitle, fontsize=9, x=0.5, y=0.985, va="top")
+    return fig
+
+
+def _subtitle(s: dict) -> str:
+    extras = [name for name, on in (("batch norm", s["batchnorm"]), ("residual", s["residual"])) if on]
+    return (f"depth {s['depth']}, width {s['width']}, batch {s['batch']}, init {s['init']}"
+            f"{', ' + ', '.join(extras) if extras else ''}; Out = MSE, seed {s['seed']}")
+
+
+def render_gradient_comparison(depth=20, width=64, batch=64, activations=("sigmoid", "relu"),
+                               init="he_normal", batchnorm=False, residual=False, seed=0,
+                               fig=None):
+    """Compute the profiles (:func:`compare_profiles`) and draw them (:func:`draw_gradient_comparison`).
+
+    This is one explorer update: pass the previous ``fig`` to redraw it in place.
+    Nothing is cached: every call builds the networks and runs forward and backward.
+
+    >>> fig = render_gradient_comparison(depth=8, width=16, activations=("tanh",))
+    >>> fig.axes[0].get_title(loc="left")
+    'tanh'
+    """
+    s = _checked_settings(depth, width, batch, activations, init, batchnorm, residual, seed)
+    profiles = compare_profiles(**s)
+    return draw_gradient_comparison(profiles, fig=fig, subtitle=_subtitle(s))
+
+
+def draw_chain(trace, fig=None):
+    r"""Plot :math:`\log_{10}|\delta_l|` and :math:`\log_{10}|\partial\,\mathrm{Out}/\partial w_l|` per layer.
+
+    The y axis is in powers of ten (log10 values on a linear axis), so a chain
+    far beyond float64's range (a 1000-layer sigmoid chain) still plots.
+    Pass the ``fig`` of an earlier call to redraw in place.
+    """
+    from .plots import PALETTE
+    if fig is None:
+        fig = _new_figure(1, log_y=False, width=6.0)
+        ax = fig.axes[0]
+        ax.plot([], [], marker="s", markersize=3, color=PALETTE[1], linestyle="--")
+        ax.set_ylabel("log10 of the magnitude")
+    ax = fig.axes[0]
+    layers = np.arange(1, trace.depth + 1)
+    curves = []
+    for line, values, label in zip(ax.lines, (trace.log10_delta, trace.log10_grad_w),
+                                   ("|delta_l| = |dOut/dz_l|", "|dOut/dw_l|")):
+        y = np.where(np.isneginf(values), np.nan, values)   # an exact zero has no logarithm
+        line.set_data(layers, y)
+        line.set_markersize(3 if trace.depth <= 60 else 0)
+        line.set_label(label)
+        curves.append(y)
+    ax.legend(loc="lower right", fontsize=8)
+    y = np.concatenate(curves)
+    y = y[np.isfinite(y)]
+    lo, hi = (float(y.min()), float(y.max())) if y.size else (-1.0, 1.0)
+    pad = max(0.5, 0.05 * (hi - lo))
+    ax.set_ylim(lo - pad, hi + pad)
+    ax.set_xlim(0.5, trace.depth + 0.5)
+    fig.suptitle(f"{trace.depth}-layer {'/'.join(sorted(set(trace.activation)))} chain, "
+                 f"w = {trace.weights[0]:g}, x = {trace.x:g}; Out = a_{trace.depth}",
+                 fontsize=9, x=0.5, y=0.985, va="top")
+    ax.set_title(f"layer 1: delta = {format_power(trace.log10_delta[0], trace.sign_delta[0])}",
+                 fontsize=10)
+    return fig
+
+
+def render_chain(depth=4, weight=0.1, activation="sigmoid", fig=None):
+    """Trace the scalar chain (:func:`vanishing.chain.trace_chain`, Out = a_L) and draw it.
+
+    >>> fig = render_chain(depth=1000, weight=0.1)
+    >>> fig.axes[0].get_title()
+    'layer 1: delta = 4.505e-1602'
+    """
+    return draw_chain(trace_chain(depth, weight, activation=activation), fig=fig)
+
+
+def figure_png(fig) -> bytes:
+    """The figure as PNG bytes, with no timestamp or version inside (reproducible)."""
+    buf = io.BytesIO()
+    # zlib level 1: about 15 ms faster per redraw than the default 6, the file 20% larger
+    fig.savefig(buf, format="png", metadata={"Software": None}, pil_kwargs={"compress_level": 1})
+    return buf.getvalue()
+
+
+# --- the explorers ------------------------------------------------------------------
+
+def _in_range(value, name, bounds, kind):
+    lo, hi = bounds
+    value = kind(value, name)
+    if not lo <= value <= hi:
+        raise ValueError(f"{name} must be between {lo} and {hi} in the explorer, got {value} "
+                         "(call the render_* functions directly for other values)")
+    return value
+
+
+class _Explorer:
+    """Controls + an Output widget showing a PNG + a status line; redraws on every change.
+
+    ``controls`` maps a setting's name to its widget; set a control's ``value``
+    (or move it in the browser) and :meth:`update` runs. ``figure`` is the
+    matplotlib Figure, redrawn in place; ``last_update_seconds`` the time the
+    last update took (compute, draw, PNG); ``error`` the message of a setting
+    that could not be computed (the previous picture then stays).
+    """
+
+    css_class = "vanishing-explorer"
+
+    def __init__(self, controls: dict, rows: list, extra=()):
+        import ipywidgets as w
+        self.controls = controls
+        self.output = w.Output(layout=w.Layout(min_height="120px"))
+        self.output.add_class(f"{self.css_class}-plot")
+        self.status = w.HTML()
+        self.status.add_class(f"{self.css_class}-status")
+        for name, control in controls.items():
+            control.add_class(f"vanishing-{name}")
+            control.observe(self._on_change, names="value")
+        self.widget = w.VBox([*[w.HBox(r) for r in rows], *extra, self.output, self.status])
+        self.widget.add_class("vanishing-explorer")
+        self.widget.add_class(self.css_class)
+        self.figure = None
+        self.error = None
+        self.updates = 0
+        self.last_update_seconds = float("nan")
+        self.update()
+
+    @property
+    def settings(self) -> dict:
+        """The controls' current values, by name."""
+        return {name: c.value for name, c in self.controls.items()}
+
+    def _on_change(self, change):
+        self.update()
+
+    def update(self):
+        """Recompute and redraw for the current settings (called on every change)."""
+        start = time.perf_counter()
+        try:
+            summary = self._render()
+        except (ValueError, TypeError) as err:       # a setting that cannot be computed
+            self.error = str(err)
+            self.status.value = f"<span style='color:#D55E00'>cannot draw this: {self.error}</span>"
+            return
+        png = base64.b64encode(figure_png(self.figure)).decode("ascii")
+        self.output.outputs = ({"output_type": "display_data", "metadata": {},
+                                "data": {"image/png": png, "text/plain": summary}},)
+        self.last_update_seconds = time.perf_counter() - start
+        self.updates += 1
+        self.error = None
+        self.status.value = (f"<small>{summary} &middot; update {self.updates}: "
+                             f"{1e3 * self.last_update_seconds:.0f} ms per update</small>")
+
+    def _render(self) -> str:
+        raise NotImplementedError
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def _ipython_display_(self):
+        from IPython.display import display
+        display(self.widget)
+
+
+class GradientExplorer(_Explorer):
+    """Per-layer gradient norms, two activations side by side; see :func:`gradient_explorer`."""
+
+    css_class = "vanishing-gradient-explorer"
+
+    def __init__(self, depth=20, width=64, batch=64, left="sigmoid", right="relu",
+                 init="he_normal", batchnorm=False, residual=False, seed=0):
+        import ipywidgets as w
+        _check.choice(left, "left", act.names())
+        _check.choice(right, "right", act.names())
+        s = _checked_settings(depth, width, batch, (left, right), init, batchnorm, residual, seed)
+        _in_range(s["depth"], "depth", DEPTH_RANGE, _check.positive_int)
+        _in_range(s["width"], "width", WIDTH_RANGE, _check.positive_int)
+        self.batch, self.seed = s["batch"], s["seed"]
+        style, names = {"description_width": "initial"}, act.names()
+        controls = {
+            "depth": w.IntSlider(s["depth"], *DEPTH_RANGE, description="depth", style=style),
+            "width": w.IntSlider(s["width"], *WIDTH_RANGE, description="width", style=style),
+            "left": w.Dropdown(options=names, value=left, description="left",
+                               layout=w.Layout(width="170px"), style=style),
+            "right": w.Dropdown(options=names, value=right, description="right",
+                                layout=w.Layout(width="170px"), style=style),
+            "init": w.Dropdown(options=INITS, value=init, description="init",
+                               layout=w.Layout(width="190px"), style=style),
+            "batchnorm": w.Checkbox(s["batchnorm"], description="batch norm", indent=False,
+                                    layout=w.Layout(width="110px")),
+            "residual": w.Checkbox(s["residual"], description="residual", indent=False,
+                                   layout=w.Layout(width="100px")),
+        }
+        c = controls
+        super().__init__(controls, [[c["depth"], c["width"]],
+                                    [c["left"], c["right"], c["init"], c["batchnorm"], c["residual"]]])
+
+    def _render(self) -> str:
+        v = self.settings
+        s = _checked_settings(v["depth"], v["width"], self.batch, (v["left"], v["right"]), v["init"],
+                              v["batchnorm"], v["residual"], self.seed)
+        self.profiles = compare_profiles(**s)
+        self.figure = draw_gradient_comparison(self.profiles, fig=self.figure, subtitle=_subtitle(s))
+        return "; ".join(f"{label}: layer 1 {p[0]:.2e}, layer {len(p)} {p[-1]:.2e}"
+                         for label, p in self.profiles.items())
+
+
+class ChainExplorer(_Explorer):
+    """The scalar chain with its trace table; see :func:`chain_explorer`."""
+
+    css_class = "vanishing-chain-explorer"
+
+    def __init__(self, depth=4, weight=0.1, activation="sigmoid"):
+        import ipywidgets as w
+        depth = _in_range(depth, "depth", CHAIN_DEPTH_RANGE, _check.positive_int)
+        weight = _in_range(weight, "weight", WEIGHT_RANGE, _check.finite_float)
+        _check.choice(activation, "activation", act.names())
+        style = {"description_width": "initial"}
+        controls = {
+            "depth": w.IntSlider(depth, *CHAIN_DEPTH_RANGE, description="depth", style=style),
+            "weight": w.FloatSlider(weight, min=WEIGHT_RANGE[0], max=WEIGHT_RANGE[1], step=0.05,
+                                    readout_format=".2f", description="weight w", style=style),
+            "activation": w.Dropdown(options=act.names(), value=activation,
+                                     description="activation", style=style,
+                                     layout=w.Layout(width="200px")),
+        }
+        self.table = w.HTML()
+        self.table.add_class("vanishing-chain-table")
+        c = controls
+        super().__init__(controls, [[c["depth"], c["weight"], c["activation"]]], extra=[self.table])
+
+    def _render(self) -> str:
+        v = self.settings
+        self.trace = trace_chain(v["depth"], v["weight"], activation=v["activation"])
+        self.figure = draw_chain(self.trace, fig=self.figure)
+        self.table.value = self.trace._repr_html_()
+        t = self.trace
+        return (f"layer 1: delta = {format_power(t.log10_delta[0], t.sign_delta[0])}, "
+                f"layer {t.depth}: delta = {format_power(t.log10_delta[-1], t.sign_delta[-1])}")
+
+
+def gradient_explorer(depth=20, width=64, batch=64, left="sigmoid", right="relu", init="he_normal",
+                      batchnorm=False, residual=False, seed=0) -> GradientExplorer:
+    """An interactive plot of every layer's gradient norm, two activations side by side.
+
+    Controls: depth (1-100), width (2-256), the left and right activation, the
+    init scheme, batch norm and residual connections. Each change rebuilds both
+    networks (:func:`compare_profiles`; ``batch`` and ``seed`` are fixed) and
+    redraws :func:`draw_gradient_comparison`. Display the result (last line of
+    a cell) to get the controls; read ``.profiles`` for the numbers behind the
+    picture and ``.figure`` for the figure.
+    """
+    return GradientExplorer(depth, width, batch, left, right, init, batchnorm, residual, seed)
+
+
+def chain_explorer(depth=4, weight=0.1, activation="sigmoid") -> ChainExplorer:
+    """The scalar chain (one neuron per layer, Out = a_L) with live table and plot.
+
+    Controls: depth (1-1000), the weight w of every layer (-5 to 5) and the
+    activation. The trace table (layer 1 first, long chains show head and
+    tail) and the plot of log10|delta_l| update on every change; ``.trace`` is
+    the current :class:`vanishing.chain.ChainTrace`.
+    """
+    return ChainExplorer(depth, weight, activation)
