@@ -117,7 +117,7 @@ def test_residual_paths_only_where_widths_match_and_never_on_the_output():
 
 
 def test_a_finite_difference_catches_a_wrong_gradient():
-    """The check can fail: drop the residual term of dOut/dX and the error is large."""
+    """The check can fail: a gradient 1% too large is far outside the 1e-6 tolerance."""
     net = make_net("tanh", "xavier_normal", "plain", True)
     X, R = data()
     net.forward(X)
@@ -125,6 +125,19 @@ def test_a_finite_difference_catches_a_wrong_gradient():
     X_work = X.copy()
     numeric = numerical_gradient(lambda: float(np.sum(net.forward(X_work) * R)), X_work)
     assert relative_error(grads.input * 1.01, numeric) > 1e-3
+
+
+def test_the_check_catches_batch_norm_backward_that_forgets_the_batch_statistics(monkeypatch):
+    """A classic mistake: in training mode, treating mu and var as constants (the eval-mode gradient)."""
+    import vanishing.mlp as mlp_module
+
+    def forgetful(dZhat, Zhat, inv_std, batch_stats):
+        return dZhat * inv_std
+
+    monkeypatch.setattr(mlp_module, "_bn_backward", forgetful)
+    net = make_net("tanh", "xavier_normal", "batchnorm-train", False)
+    with pytest.raises(AssertionError):
+        assert_backward_matches_finite_differences(net, *data())
 
 
 # --- the forward pass, written out independently ----------------------------------------------

@@ -30,10 +30,40 @@ def pyproject():
         return tomllib.load(f)
 
 
+def tiny_yaml(text):
+    """Enough YAML for environment.yml: ``key: value`` lines, lists of ``- item`` under a key and one
+    nested ``- pip:`` list. Used when PyYAML is not importable."""
+    env, key, pip, pip_indent = {}, None, None, 0
+    for raw in text.splitlines():
+        line = re.sub(r"(^|\s)#.*$", "", raw).rstrip()
+        if not line:
+            continue
+        indent, item = len(line) - len(line.lstrip()), line.strip()
+        if indent == 0:
+            key, _, value = item.partition(":")
+            env[key] = value.strip() or []
+            pip = None
+        elif item == "- pip:":
+            pip, pip_indent = [], indent
+            env[key].append({"pip": pip})
+        elif item.startswith("- "):
+            (pip if pip is not None and indent > pip_indent else env[key]).append(item[2:].strip())
+    return env
+
+
 def environment():
+    text = (ROOT / "environment.yml").read_text()
+    try:
+        import yaml
+    except ModuleNotFoundError:
+        return tiny_yaml(text)
+    return yaml.safe_load(text)
+
+
+def test_the_tiny_parser_reads_environment_yml_as_pyyaml_does():
     yaml = pytest.importorskip("yaml")
-    with open(ROOT / "environment.yml") as f:
-        return yaml.safe_load(f)
+    text = (ROOT / "environment.yml").read_text()
+    assert tiny_yaml(text) == yaml.safe_load(text)
 
 
 def conda_requirements(env):

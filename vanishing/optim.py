@@ -134,6 +134,10 @@ class Adam:
         if len(grads) != len(self.params):
             raise ValueError(f"grads must hold {len(self.params)} arrays (one per parameter), "
                              f"got {len(grads)}")
+        for j, (p, g) in enumerate(zip(self.params, grads)):
+            if np.shape(g) != p.shape:             # NumPy would broadcast it silently
+                raise ValueError(f"grads[{j}] must have the shape of params[{j}], {p.shape}, "
+                                 f"got {np.shape(g)}")
         self.k += 1
         c1, c2 = 1.0 - self.beta1 ** self.k, 1.0 - self.beta2 ** self.k
         for p, m, v, g in zip(self.params, self.m, self.v, grads):

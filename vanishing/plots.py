@@ -212,9 +212,10 @@ def plot_log10_series(series: dict, xlabel: str = "depth L", ylabel: str = "log1
     Use it for quantities beyond float64's range, such as a gradient of 10^-1602.
     """
     fig, (ax,) = figure()
-    for label, (x, y) in series.items():
+    styles = ["-", "--", "-.", ":"]                  # curves that coincide stay visible
+    for i, (label, (x, y)) in enumerate(series.items()):
         ax.plot(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64), marker=marker,
-                markersize=3, label=label)
+                markersize=3, linestyle=styles[i % len(styles)], label=label)
     if logx:
         ax.set_xscale("log")
     ax.set_xlabel(xlabel)
@@ -254,3 +255,38 @@ def plot_spectrum(spectra: dict, title: str | None = None):
 
 
 __all__ += ["plot_saturation", "plot_weight_factor", "plot_log10_series", "plot_spectrum"]
+
+
+def plot_lag_profiles(profiles: dict, quantity: str = "ratio", reference: dict | None = None,
+                      title: str | None = None):
+    """A per-lag quantity of several :class:`~vanishing.recurrent.LagProfile` s on a log scale.
+
+    ``profiles`` maps a legend label to a profile; ``quantity`` is "ratio"
+    (||dOut/dh_t|| / ||dOut/dh_T||), "dh_norm", "dc_norm", "gate_product" or "path_norm",
+    against the lag k = T - t. ``reference`` maps labels to (lags, values) drawn dotted in
+    the same colours, in order (for example a bound sigma_max ** k).
+    """
+    allowed = ("ratio", "dh_norm", "dc_norm", "gate_product", "path_norm")
+    if quantity not in allowed:
+        raise ValueError(f"quantity must be one of {list(allowed)}, got {quantity!r}")
+    labels = {"ratio": "||dOut/dh_t|| / ||dOut/dh_T||", "dh_norm": "||dOut/dh_t||",
+              "dc_norm": "||dOut/dc_t||", "gate_product": "mean product of gates",
+              "path_norm": "norm carried by the gate path"}
+    fig, (ax,) = figure()
+    for i, (label, p) in enumerate(profiles.items()):
+        values = getattr(p, quantity)
+        if values is None:
+            raise ValueError(f"profile {label!r} has no {quantity} (an RNN has no gates or cell)")
+        ax.semilogy(p.lag, np.asarray(values, dtype=np.float64), color=PALETTE[i % len(PALETTE)],
+                    label=label)
+    for i, (label, (lags, values)) in enumerate((reference or {}).items()):
+        ax.semilogy(np.asarray(lags), np.asarray(values, dtype=np.float64), linestyle=":",
+                    color=PALETTE[i % len(PALETTE)], label=label)
+    ax.set_xlabel("time lag k = T - t (steps back from the readout)")
+    ax.set_ylabel(labels[quantity])
+    ax.set_title(title or f"{labels[quantity]} versus lag", fontsize=10)
+    ax.legend(fontsize=7)
+    return fig
+
+
+__all__ += ["plot_lag_profiles"]

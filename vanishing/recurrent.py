@@ -68,7 +68,6 @@ import numpy as np
 
 from . import _check, losses, optim
 from . import init as init_
-from .activations import sigmoid
 
 __all__ = ["RNN", "LSTM", "GRU", "RecurrentNetwork", "BPTTGradients", "LagProfile",
            "SequenceHistory", "make_network", "orthogonal", "recurrent_matrix",
@@ -76,6 +75,16 @@ __all__ = ["RNN", "LSTM", "GRU", "RecurrentNetwork", "BPTTGradients", "LagProfil
            "accuracy", "RECURRENT_INITS", "CELLS"]
 
 RECURRENT_INITS = ("orthogonal", "spectral_radius", "normal")
+
+
+def gate(a):
+    r"""The logistic sigmoid of a gate's pre-activation, :math:`\sigma(a) = (1 + \tanh(a/2))/2`.
+
+    The same function as :func:`vanishing.activations.sigmoid`, written with one ``tanh``
+    (no overflow for any a): gates are evaluated at every step of every sequence, so this
+    is the hot loop.
+    """
+    return 0.5 + 0.5 * np.tanh(0.5 * a)
 
 
 # --- the recurrent matrix and its spectrum ---------------------------------------------
@@ -492,7 +501,7 @@ class LSTM(RecurrentNetwork):
         h_prev, c_prev = state
         n = self.n_hidden
         a = u + h_prev @ self.W_h.T                        # pre-activations of i, f, o, g
-        ifo = sigmoid(a[:, :3 * n])
+        ifo = gate(a[:, :3 * n])
         i, f, o = ifo[:, :n], ifo[:, n:2 * n], ifo[:, 2 * n:]
         g = np.tanh(a[:, 3 * n:])
         c = f * c_prev + i * g
@@ -552,7 +561,7 @@ class GRU(RecurrentNetwork):
     def _step(self, u, state):
         (h_prev,) = state
         n = self.n_hidden
-        zr = sigmoid(u[:, :2 * n] + h_prev @ self.W_h[:2 * n].T)
+        zr = gate(u[:, :2 * n] + h_prev @ self.W_h[:2 * n].T)
         z, r = zr[:, :n], zr[:, n:]
         q = r * h_prev
         h_cand = np.tanh(u[:, 2 * n:] + q @ self.W_h[2 * n:].T)

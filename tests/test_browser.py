@@ -1,0 +1,214 @@
+"""Lesson 11's explorer in a real browser: JupyterLab driven by Playwright in Debian's Chromium.
+
+What a learner does, checked end to end: open the notebook, Run All, see the
+controls and the plot, move the depth slider with the keyboard, pick another
+activation, and see the plot change (the ``src`` of the PNG inside the Output
+widget). A screenshot goes to test-artifacts/ (gitignored).
+
+Isolation: JupyterLab listens on 127.0.0.1 only, on a free port, with a random
+token and private config, data, runtime, settings and workspace directories in
+a temporary folder; it serves a *copy* of the notebook (the original is
+checked to be byte-for-byte unchanged) and autosave is off. The server is
+stopped by its PID at the end, also when the test fails.
+
+Needs ``pip install playwright`` (the dev extra) and Chromium at
+/usr/bin/chromium (``apt-get install chromium``); never ``playwright install``.
+Without them the test is skipped, except under CI=true, where it fails.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK = ROOT / "notebooks" / "11_gradient_explorer.ipynb"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+SETTINGS = {                                   # JupyterLab user settings for the private server
+    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false",
+                                                    "checkForUpdates": False},
+    "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+    "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
+}
+GRADIENT = ".vanishing-gradient-explorer"
+PLOT = f"{GRADIENT} .widget-output .jp-RenderedImage img"
+START_TIMEOUT = 30.0
+
+
+def require_browser():
+    """Skip (or, under CI=true, fail) when Playwright or Chromium is missing."""
+    missing = []
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("the Python package playwright (pip install -e '.[dev]')")
+    if not os.access(CHROMIUM, os.X_OK):
+        missing.append(f"Chromium at {CHROMIUM} (apt-get install chromium)")
+    if missing:
+        reason = "the browser test needs " + " and ".join(missing)
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}; CI=true, so a missing browser is a failure, not a skip")
+        pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def write_settings(settings_dir: Path):
+    for plugin, values in SETTINGS.items():
+        path = settings_dir / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+
+
+def wait_until_ready(proc, url: str, log: Path):
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"JupyterLab exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"JupyterLab did not answer within {START_TIMEOUT:.0f} s:\n{log.read_text()[-3000:]}")
+
+
+def stop(proc):
+    """Stop the server by its PID: SIGTERM (it shuts its kernels down), then SIGKILL."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """A private JupyterLab serving a copy of lesson 11; yields (base URL, token, copy's name)."""
+    require_browser()
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy2(NOTEBOOK, work / NOTEBOOK.name)
+    private = {name: tmp_path / name for name in ("config", "data", "runtime", "settings",
+                                                  "workspaces", "ipython")}
+    for path in private.values():
+        path.mkdir()
+    write_settings(private["settings"])
+    token, port = os.urandom(24).hex(), free_port()
+    env = dict(os.environ,
+               JUPYTER_CONFIG_DIR=str(private["config"]), JUPYTER_DATA_DIR=str(private["data"]),
+               JUPYTER_RUNTIME_DIR=str(private["runtime"]),
+               JUPYTERLAB_SETTINGS_DIR=str(private["settings"]),
+               JUPYTERLAB_WORKSPACES_DIR=str(private["workspaces"]),
+               IPYTHONDIR=str(private["ipython"]),
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+               f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+               f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}",
+               "--ServerApp.open_browser=False", "--LabApp.news_url=None"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")
+    log = tmp_path / "jupyterlab.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(command, cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_ready(proc, f"{base}/api/status?token={token}", log)
+        yield base, token, NOTEBOOK.name
+    finally:
+        stop(proc)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_explorer_reacts_to_its_controls_in_jupyterlab(lab):
+    from playwright.sync_api import expect, sync_playwright
+
+    base, token, name = lab
+    original = sha256(NOTEBOOK)
+    ARTIFACTS.mkdir(exist_ok=True)
+    screenshot = ARTIFACTS / "browser-11_gradient_explorer.png"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                     headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            try:
+                run_lesson_and_interact(page, expect, f"{base}/lab/tree/{name}?reset&token={token}")
+            finally:
+                page.screenshot(path=str(screenshot), full_page=False)
+        finally:
+            browser.close()
+    assert sha256(NOTEBOOK) == original, "the browser test modified the lesson on disk"
+
+
+def run_lesson_and_interact(page, expect, url):
+    page.set_default_timeout(20_000)
+    page.goto(url)
+    page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for()
+    page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for()
+
+    # Run menu -> Run All Cells
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
+
+    # the controls render, and the first picture arrives
+    plot = page.locator(PLOT)
+    expect(plot).to_be_visible()
+    for control in ("depth", "width"):
+        expect(page.locator(f"{GRADIENT} .vanishing-{control} .noUi-handle")).to_be_visible()
+    for control in ("left", "right", "init"):
+        expect(page.locator(f"{GRADIENT} .vanishing-{control} select")).to_be_visible()
+    expect(page.locator(".vanishing-chain-explorer .vanishing-chain-table table")).to_be_visible()
+    # every cell has run (no "[*]" prompt left), without an error or stderr output
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.jp-InputPrompt')].every(p => !p.textContent.includes('*'))"
+        " && document.querySelector(\".jp-Notebook-ExecutionIndicator[data-status='idle']\")")
+    expect(page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+           ).to_have_count(0)
+    status = page.locator(f"{GRADIENT} .vanishing-gradient-explorer-status")
+    expect(status).to_contain_text("sigmoid: layer 1")
+
+    # depth: keyboard on the slider handle, 20 -> 23
+    src = plot.get_attribute("src")
+    handle = page.locator(f"{GRADIENT} .vanishing-depth .noUi-handle")
+    handle.click()
+    for _ in range(3):
+        handle.press("ArrowRight")
+    expect(page.locator(f"{GRADIENT} .vanishing-depth .widget-readout")).to_have_text("23")
+    expect(status).to_contain_text("layer 23")
+    expect(plot).not_to_have_attribute("src", src)
+
+    # left activation: sigmoid -> tanh
+    src = plot.get_attribute("src")
+    page.locator(f"{GRADIENT} .vanishing-left select").select_option("tanh")
+    expect(status).to_contain_text("tanh: layer 1")
+    expect(plot).not_to_have_attribute("src", src)
