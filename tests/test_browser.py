@@ -170,32 +170,45 @@ def test_explorer_reacts_to_its_controls_in_jupyterlab(lab):
     assert sha256(NOTEBOOK) == original, "the browser test modified the lesson on disk"
 
 
+KERNEL_READY = """() => {
+    // the toolbar's indicator says "idle" even before a kernel exists ("No Kernel | Initializing"):
+    // wait for the status bar's kernel item to name a kernel that is idle
+    const indicator = document.querySelector(".jp-Notebook-ExecutionIndicator");
+    const items = [...document.querySelectorAll(".jp-StatusBar-TextItem")].map(e => e.textContent.trim());
+    return indicator && indicator.dataset.status === "idle"
+        && items.some(t => t.endsWith("| Idle") && !t.startsWith("No Kernel"));
+}"""
+ALL_CELLS_RAN = """() => {
+    const prompts = [...document.querySelectorAll(".jp-CodeCell .jp-InputPrompt")].map(p => p.textContent);
+    return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p));
+}"""
+WAIT = 20_000          # ms, for each step (the whole test takes about 10 s)
+
+
 def run_lesson_and_interact(page, expect, url):
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(WAIT)
     page.goto(url)
     page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for()
-    page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for()
+    page.wait_for_function(KERNEL_READY)
 
-    # Run menu -> Run All Cells
+    # Run menu -> Run All Cells; then every code cell gets an execution count ([n], not [ ] or [*])
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
+    page.wait_for_function(ALL_CELLS_RAN)
+    page.wait_for_function(KERNEL_READY)
+    expect(page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+           ).to_have_count(0)
 
-    # the controls render, and the first picture arrives
+    # the controls render, and the first picture
     plot = page.locator(PLOT)
-    expect(plot).to_be_visible()
+    expect(plot).to_be_visible(timeout=WAIT)
     for control in ("depth", "width"):
         expect(page.locator(f"{GRADIENT} .vanishing-{control} .noUi-handle")).to_be_visible()
     for control in ("left", "right", "init"):
         expect(page.locator(f"{GRADIENT} .vanishing-{control} select")).to_be_visible()
     expect(page.locator(".vanishing-chain-explorer .vanishing-chain-table table")).to_be_visible()
-    # every cell has run (no "[*]" prompt left), without an error or stderr output
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('.jp-InputPrompt')].every(p => !p.textContent.includes('*'))"
-        " && document.querySelector(\".jp-Notebook-ExecutionIndicator[data-status='idle']\")")
-    expect(page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
-           ).to_have_count(0)
     status = page.locator(f"{GRADIENT} .vanishing-gradient-explorer-status")
-    expect(status).to_contain_text("sigmoid: layer 1")
+    expect(status).to_contain_text("sigmoid: layer 1", timeout=WAIT)
 
     # depth: keyboard on the slider handle, 20 -> 23
     src = plot.get_attribute("src")
@@ -204,11 +217,11 @@ def run_lesson_and_interact(page, expect, url):
     for _ in range(3):
         handle.press("ArrowRight")
     expect(page.locator(f"{GRADIENT} .vanishing-depth .widget-readout")).to_have_text("23")
-    expect(status).to_contain_text("layer 23")
-    expect(plot).not_to_have_attribute("src", src)
+    expect(status).to_contain_text("layer 23", timeout=WAIT)
+    expect(plot).not_to_have_attribute("src", src, timeout=WAIT)
 
     # left activation: sigmoid -> tanh
     src = plot.get_attribute("src")
     page.locator(f"{GRADIENT} .vanishing-left select").select_option("tanh")
-    expect(status).to_contain_text("tanh: layer 1")
-    expect(plot).not_to_have_attribute("src", src)
+    expect(status).to_contain_text("tanh: layer 1", timeout=WAIT)
+    expect(plot).not_to_have_attribute("src", src, timeout=WAIT)

@@ -50,10 +50,16 @@ def variance(scheme: str, fan_in: int, fan_out: int) -> float:
                      f"got {scheme!r}")
 
 
+def _named(init, name: str):
+    """Give an initializer a readable name (shown in an MLP's repr)."""
+    init.__name__ = init.__qualname__ = name
+    return init
+
+
 def constant(value: float) -> Initializer:
     """Every weight equal to ``value`` (the anchor network's w = 0.1, as a matrix)."""
     value = _check.finite_float(value, "value")
-    return lambda fan_in, fan_out, rng: np.full((fan_out, fan_in), value)
+    return _named(lambda fan_in, fan_out, rng: np.full((fan_out, fan_in), value), f"constant({value:g})")
 
 
 def normal(std: float) -> Initializer:
@@ -61,7 +67,7 @@ def normal(std: float) -> Initializer:
     std = _check.finite_float(std, "std")
     if std < 0:
         raise ValueError(f"std must be >= 0, got {std}")
-    return lambda fan_in, fan_out, rng: std * rng.standard_normal((fan_out, fan_in))
+    return _named(lambda fan_in, fan_out, rng: std * rng.standard_normal((fan_out, fan_in)), f"normal({std:g})")
 
 
 def uniform(limit: float) -> Initializer:
@@ -69,7 +75,8 @@ def uniform(limit: float) -> Initializer:
     limit = _check.finite_float(limit, "limit")
     if limit < 0:
         raise ValueError(f"limit must be >= 0, got {limit}")
-    return lambda fan_in, fan_out, rng: rng.uniform(-limit, limit, size=(fan_out, fan_in))
+    return _named(lambda fan_in, fan_out, rng: rng.uniform(-limit, limit, size=(fan_out, fan_in)),
+                  f"uniform({limit:g})")
 
 
 def _normal_scheme(name):

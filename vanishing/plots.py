@@ -113,13 +113,15 @@ def plot_histograms(panels: dict, bins: int = 60, value_range=None, shade_beyond
     Each histogram is a density outline (values flattened), so several overlay
     readably. ``shade_beyond=t`` greys the zones |x| > t (for example where
     sigmoid' falls below a tenth of its peak); ``value_range=(lo, hi)`` fixes
-    the bins, shared by every panel so the panels compare directly.
+    the bins, shared by every panel so the panels compare directly, or a dict
+    {panel title: (lo, hi)} gives each panel its own.
     """
     fig, axes = figure(ncols=len(panels), width=width, height=height)
     for ax, (panel_title, samples) in zip(axes, panels.items()):
+        span = value_range.get(panel_title) if isinstance(value_range, dict) else value_range
         for label, values in samples.items():
             ax.hist(np.ravel(np.asarray(values, dtype=np.float64)), bins=bins,
-                    range=value_range, density=True, histtype="step", linewidth=1.5,
+                    range=span, density=True, histtype="step", linewidth=1.5,
                     label=label)
         if shade_beyond is not None:
             lo, hi = ax.get_xlim()
@@ -262,15 +264,17 @@ def plot_lag_profiles(profiles: dict, quantity: str = "ratio", reference: dict |
     """A per-lag quantity of several :class:`~vanishing.recurrent.LagProfile` s on a log scale.
 
     ``profiles`` maps a legend label to a profile; ``quantity`` is "ratio"
-    (||dOut/dh_t|| / ||dOut/dh_T||), "dh_norm", "dc_norm", "gate_product" or "path_norm",
+    (||dOut/dh_t|| / ||dOut/dh_T||), "dh_norm", "dc_norm", "dc_ratio", "gate_product" or
+    "path_norm",
     against the lag k = T - t. ``reference`` maps labels to (lags, values) drawn dotted in
     the same colours, in order (for example a bound sigma_max ** k).
     """
-    allowed = ("ratio", "dh_norm", "dc_norm", "gate_product", "path_norm")
+    allowed = ("ratio", "dh_norm", "dc_norm", "dc_ratio", "gate_product", "path_norm")
     if quantity not in allowed:
         raise ValueError(f"quantity must be one of {list(allowed)}, got {quantity!r}")
     labels = {"ratio": "||dOut/dh_t|| / ||dOut/dh_T||", "dh_norm": "||dOut/dh_t||",
-              "dc_norm": "||dOut/dc_t||", "gate_product": "mean product of gates",
+              "dc_norm": "||dOut/dc_t||", "dc_ratio": "||dOut/dc_t|| / ||dOut/dc_T||",
+              "gate_product": "mean product of gates",
               "path_norm": "norm carried by the gate path"}
     fig, (ax,) = figure()
     for i, (label, p) in enumerate(profiles.items()):

@@ -639,13 +639,23 @@ class LagProfile:
             return self.dh_norm / self.dh_norm[0]
 
     @property
+    def dc_ratio(self) -> np.ndarray | None:
+        r""":math:`\lVert\partial\,\mathrm{Out}/\partial c_{T-k}\rVert / \lVert\partial\,\mathrm{Out}/\partial c_T\rVert` (LSTM only, else None)."""
+        if self.dc_norm is None:
+            return None
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self.dc_norm / self.dc_norm[0]
+
+    @property
     def per_step_factor(self) -> float:
         """Geometric mean change per step back, (ratio at the largest lag)^(1/(T-1)); nan if T = 1."""
         if self.T < 2:
             return float("nan")
         r = float(self.ratio[-1])
+        if r == np.inf:
+            return r
         if not np.isfinite(r) or r <= 0:
-            return float("nan") if not r == np.inf else float("inf")
+            return float("nan")
         return float(r ** (1.0 / (self.T - 1)))
 
     def lags_shown(self) -> list:
