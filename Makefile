@@ -8,6 +8,10 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: lab test notebooks exercises bench lint clean
 
+# one BLAS thread per process: the test run already uses both cores (pytest -n 2)
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
+
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip

@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -31,8 +32,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
-pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "11_gradient_explorer.ipynb"
@@ -97,13 +96,15 @@ def wait_until_ready(proc, url: str, log: Path):
 
 
 def stop(proc):
-    """Stop the server by its PID: SIGTERM (it shuts its kernels down), then SIGKILL."""
+    """Stop the server by its PID: SIGTERM (it shuts its kernels down); if it hangs, SIGKILL
+    its process group (the server started in a session of its own, so the group is the server
+    and the kernels it started, nothing else)."""
     if proc.poll() is None:
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=5)
 
 
@@ -130,25 +131,39 @@ def lab(tmp_path):
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
                f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
                f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}",
-               "--ServerApp.open_browser=False", "--LabApp.news_url=None"]
+               "--ServerApp.open_browser=False", "--LabApp.news_url=None",
+               "--LabApp.extension_manager=readonly"]          # no calls to a package index
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
     log = tmp_path / "jupyterlab.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(command, cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
+                                stdin=subprocess.DEVNULL, start_new_session=True)
     try:
         base = f"http://127.0.0.1:{port}"
         wait_until_ready(proc, f"{base}/api/status?token={token}", log)
         yield base, token, NOTEBOOK.name
     finally:
         stop(proc)
+        ARTIFACTS.mkdir(exist_ok=True)
+        shutil.copy(log, ARTIFACTS / "browser-jupyterlab.log")
+
+
+def test_a_missing_browser_skips_locally_but_fails_under_ci(monkeypatch, tmp_path):
+    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="needs .*Chromium"):
+        require_browser()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true, so a missing browser is a failure"):
+        require_browser()
 
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.mark.browser
 def test_explorer_reacts_to_its_controls_in_jupyterlab(lab):
     from playwright.sync_api import expect, sync_playwright
 

@@ -5,9 +5,15 @@ its own folder, with no timing metadata, so running twice gives the same file.
 Usage: python tools/run_notebooks.py notebooks/*.ipynb solutions/*.ipynb
 """
 
+import os
 import sys
 import time
 from pathlib import Path
+
+# One BLAS thread per kernel: on a 2-core machine, threads fighting over cores make a
+# lesson many times slower (small matrices gain nothing from them anyway).
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 import nbformat
 from nbclient import NotebookClient

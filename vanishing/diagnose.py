@@ -158,3 +158,177 @@ def plot_learning_speed(history, title: str = "speed of learning"):
     ax.set_title(title)
     ax.legend(fontsize=8, ncols=2)
     return fig
+
+
+# --- appended for lesson 10: the loss of a constant guess, the first/last speed ratio, an unrolled
+# --- recurrent network as layers, and two plots (update ratios, activation statistics) ------------
+
+__all__ += ["baseline_loss", "speed_ratio", "unrolled_stats", "plot_update_ratios",
+            "plot_activation_stats", "UPDATE_RATIO_TARGET"]
+
+UPDATE_RATIO_TARGET = 1e-3   # the rule of thumb for ||lr dW_l|| / ||W_l|| (a heuristic, for SGD)
+
+
+def baseline_loss(Y, loss: str = "bce_with_logits") -> float:
+    r"""The loss of the best *constant* prediction: what a network that ignores its input can reach.
+
+    For binary cross-entropy the best constant probability is the label mean :math:`p` of each
+    output column, and the loss is the entropy of the labels:
+
+    .. math:: L_0 = -\big(p \ln p + (1 - p)\ln(1 - p)\big) \quad (\ln 2 \text{ for balanced labels}).
+
+    For the mean squared error the best constant is the column mean and :math:`L_0` is the
+    variance of the targets. Several output columns: the mean over columns. A training loss
+    that stays at :math:`L_0` means the network's output does not depend on its input.
+
+    >>> import numpy as np
+    >>> round(baseline_loss(np.array([[0.0], [1.0]])), 6) == round(float(np.log(2)), 6)
+    True
+    """
+    from . import _check
+    Y = _check.finite_array(Y, "Y", ndim=2)
+    _check.choice(loss, "loss", ["bce_with_logits", "mse"])
+    if loss == "mse":
+        return float(np.mean(Y.var(axis=0)))
+    if np.any((Y < 0) | (Y > 1)):
+        raise ValueError("Y must hold labels in [0, 1] for binary cross-entropy")
+    p = Y.mean(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):     # 0 ln 0 is 0: handled by where=
+        h = -(np.where(p > 0, p * np.log(p), 0.0) + np.where(p < 1, (1 - p) * np.log1p(-p), 0.0))
+    return float(np.mean(h))
+
+
+def speed_ratio(history, quantity: str = "grad_norm", first: int = 1, last: int | None = None):
+    r"""How many times faster layer ``last`` learns than layer ``first``, at every step.
+
+    .. math:: r_k = \frac{\lVert \partial L/\partial W_{\text{last}}\rVert}
+                         {\lVert \partial L/\partial W_{\text{first}}\rVert}\quad\text{at step } k
+
+    (Nielsen's "speed of learning" of a layer is the norm of its gradient). ``quantity``
+    "delta_rms" uses the RMS of :math:`\delta_l` instead. Layers are 1-based; ``last``
+    defaults to the output layer L. A layer with an exactly zero gradient gives inf (or nan
+    for 0/0). Returns an array of shape (steps,).
+    """
+    from . import _check
+    _check.choice(quantity, "quantity", ["grad_norm", "delta_rms"])
+    values = np.asarray(getattr(history, quantity), dtype=np.float64)
+    L = values.shape[1]
+    last = L if last is None else last
+    for value, name in ((first, "first"), (last, "last")):
+        if _check.positive_int(value, name) > L:
+            raise ValueError(f"{name} must be a layer in 1..{L}, got {value}")
+    with np.errstate(divide="ignore", invalid="ignore"):     # a dead layer: inf or nan, on purpose
+        return values[:, last - 1] / values[:, first - 1]
+
+
+def unrolled_stats(net, X, y, loss: str = "bce_with_logits"):
+    r"""A vanilla RNN's per-step statistics as a :class:`~vanishing.mlp.NetworkStats`: step t is "layer" t.
+
+    Unrolled over T steps, an RNN is a T-layer network that shares its weights. For step t
+    (t = 1..T) with :math:`\bar z_t = \partial\,\mathrm{Out}/\partial z_t` (the step's delta):
+
+    - ``grad_norm``: the norm of step t's share of the weight gradient,
+      :math:`\big\lVert[\bar z_t^\top x_t,\ \bar z_t^\top h_{t-1}]\big\rVert` (the shares of all
+      steps add up to :math:`\partial\,\mathrm{Out}/\partial [W_{xh}, W_{hh}]`);
+    - ``delta_rms``: the RMS of :math:`\bar z_t`; ``act_mean``, ``act_std``: of :math:`h_t`;
+    - ``saturated``: share of :math:`f'(z_t)` below a tenth of its peak (tanh only);
+    - ``dead``: share of units with :math:`f'(z_t) = 0` for every sequence of the batch (ReLU).
+
+    So :func:`verdict` reads it like a deep network ("layer t" = time step t). Only the
+    vanilla :class:`~vanishing.recurrent.RNN` (tanh or ReLU). An exploding network may
+    overflow: its numbers are then inf, which is the honest answer.
+    """
+    from . import activations
+    from .mlp import NetworkStats
+    from .recurrent import RNN
+    if not isinstance(net, RNN):
+        raise TypeError(f"net must be a vanilla vanishing.recurrent.RNN, got {type(net).__name__}")
+    X = net._check_X(X)
+    f = activations.get(net.activation)
+    W_xh, W_hh, b = (net.params[k] for k in ("W_xh", "W_hh", "b_h"))
+    batch, T, _ = X.shape
+    out = {k: np.empty(T) for k in ("grad_norm", "delta_rms", "act_mean", "act_std",
+                                    "saturated", "dead")}
+    # an exploding recurrent network overflows on purpose: inf in the table, no warning
+    with np.errstate(over="ignore", invalid="ignore"):
+        _, grads = net.loss_and_gradients(X, y, loss=loss)
+        h = np.zeros((batch, net.n_hidden))                        # h_0
+        for t in range(T):
+            fp = grads.gates["fprime"][:, t]                       # f'(z_t), (batch, n_h)
+            dz = grads.dh[:, t] * fp                               # dOut/dz_t
+            share = np.sum((dz.T @ X[:, t]) ** 2) + np.sum((dz.T @ h) ** 2)
+            h = f.f(X[:, t] @ W_xh.T + h @ W_hh.T + b)             # h_t, as in the forward pass
+            out["grad_norm"][t] = np.sqrt(share)
+            out["delta_rms"][t] = np.sqrt(np.mean(dz * dz))
+            out["act_mean"][t] = np.mean(h)
+            out["act_std"][t] = np.std(h)
+            out["saturated"][t] = np.mean(fp < 0.1 * f.peak_prime) if f.saturates else 0.0
+            out["dead"][t] = np.mean(fp.max(axis=0) == 0.0)
+    title = f"{net!r} unrolled over T = {T} steps (layer t = time step t), Out = {loss}"
+    return NetworkStats(**out, title=title)
+
+
+def plot_update_ratios(histories, target: float = UPDATE_RATIO_TARGET, title: str | None = None):
+    r"""The update-to-data ratio over training steps, one line per layer, log scale.
+
+    .. math:: \frac{\lVert\eta\,\partial L/\partial W_l\rVert}{\lVert W_l\rVert}
+
+    ``histories``: one :class:`~vanishing.train.TrainingHistory` or a dict label -> history
+    (one panel each, side by side, shared y axis). A dashed line marks ``target`` and a grey
+    band one decade either side. Steps with a zero ratio (a dead layer) are not drawn.
+    """
+    from .plots import figure
+    if not isinstance(histories, dict):
+        histories = {"": histories}
+    fig, axes = figure(ncols=len(histories), width=4.2 * len(histories) + 0.8, height=3.2)
+    for ax, (label, h) in zip(axes, histories.items()):
+        ratios = update_ratios(h)
+        shown = np.where(ratios > 0, ratios, np.nan)
+        for l in range(ratios.shape[1]):
+            ax.semilogy(shown[:, l], label=f"layer {l + 1}")
+        ax.axhspan(target / 10, target * 10, color="0.9", zorder=0)
+        ax.axhline(target, color="0.3", linestyle="--", linewidth=1, label=f"{target:g}")
+        ax.set_xlabel("step")
+        ax.set_title(label, fontsize=10)
+        ax.legend(fontsize=7, ncols=2)
+    axes[0].set_ylabel("||lr dW_l|| / ||W_l||")
+    if len(axes) > 1:
+        lo = min(ax.get_ylim()[0] for ax in axes)
+        hi = max(ax.get_ylim()[1] for ax in axes)
+        for ax in axes:
+            ax.set_ylim(lo, hi)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def plot_activation_stats(stats, title: str | None = None):
+    """Per-layer activation statistics of one or several networks (dict label -> NetworkStats).
+
+    Three panels against the layer: the standard deviation of the activations over the
+    batch and the units (log scale: a layer whose output barely varies carries little
+    information about the input), the saturated fraction and the dead fraction (each 0 to 1).
+    """
+    from .plots import figure
+    if not isinstance(stats, dict):
+        stats = {"": stats}
+    fig, axes = figure(ncols=3, width=9.0, height=3.0)
+    panels = (("act_std", "activation std"), ("saturated", "saturated fraction"),
+              ("dead", "dead fraction"))
+    for ax, (field_name, label) in zip(axes, panels):
+        for name, s in stats.items():
+            values = np.asarray(getattr(s, field_name), dtype=np.float64)
+            layers = np.arange(1, len(values) + 1)
+            if field_name == "act_std":
+                ax.semilogy(layers, np.where(values > 0, values, np.nan), marker="o",
+                            markersize=3, label=name)
+            else:
+                ax.plot(layers, values, marker="o", markersize=3, label=name)
+                ax.set_ylim(-0.05, 1.05)
+        ax.set_xlabel("layer l")
+        ax.set_title(label, fontsize=10)
+    if any(stats):
+        axes[0].legend(fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig

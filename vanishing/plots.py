@@ -294,3 +294,43 @@ def plot_lag_profiles(profiles: dict, quantity: str = "ratio", reference: dict |
 
 
 __all__ += ["plot_lag_profiles"]
+
+
+def plot_clipping_2d(vectors: dict, threshold: float, title: str | None = None):
+    """2-D gradients as arrows from the origin, with the two clipping regions.
+
+    ``vectors`` maps a label to a 2-vector (e.g. the raw, norm-clipped and value-clipped
+    gradient). Dashed: the circle of radius ``threshold`` (norm clipping projects onto it
+    along the ray); dotted: the square [-threshold, threshold]^2 (value clipping clamps
+    each coordinate into it).
+    """
+    from matplotlib.patches import Circle, Rectangle
+    fig, (ax,) = figure(width=5.0, height=2.4)
+    c = float(threshold)
+    ax.add_patch(Circle((0, 0), c, fill=False, linestyle="--", color="grey",
+                        label=f"||g|| = {c:g}"))
+    ax.add_patch(Rectangle((-c, -c), 2 * c, 2 * c, fill=False, linestyle=":", color="grey",
+                           label=f"|g_i| <= {c:g}"))
+    x_reach, y_reach = c, c
+    for i, (label, v) in enumerate(vectors.items()):
+        v = np.asarray(v, dtype=np.float64)
+        if v.shape != (2,):
+            raise ValueError(f"vector {label!r} must have 2 entries, got shape {v.shape}")
+        colour = PALETTE[i % len(PALETTE)]
+        width, alpha = (5, 0.45) if i == 0 else (2, 1.0)   # the first (raw) one underneath
+        ax.annotate("", xy=tuple(v), xytext=(0, 0),
+                    arrowprops={"arrowstyle": "->", "color": colour, "lw": width, "alpha": alpha})
+        ax.plot([], [], color=colour, lw=width, alpha=alpha, label=label)   # legend entry
+        x_reach = max(x_reach, float(np.max(np.abs(v[0]))))
+        y_reach = max(y_reach, float(np.max(np.abs(v[1]))))
+    ax.set_xlim(-0.2 * x_reach, 1.1 * x_reach)
+    ax.set_ylim(-0.2 * y_reach, 1.15 * y_reach)
+    ax.set_aspect("equal")
+    ax.set_xlabel("g_1")
+    ax.set_ylabel("g_2")
+    ax.set_title(title or "clipping a 2-D gradient", fontsize=10)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5))
+    return fig
+
+
+__all__ += ["plot_clipping_2d"]
