@@ -7,6 +7,7 @@ One module per idea (import what you need, e.g. ``from vanishing.chain import tr
 - ``conventions``: dOut/da_l, dOut/dz_l and dOut/dw_l side by side ("gradient of what?")
 - ``init``: Xavier/Glorot, He/Kaiming, LeCun, normal and constant initialisation
 - ``mlp``: a vectorised network with manual backprop, batch norm and residual paths
+- ``normalization``: layer normalisation and its backward pass (batch norm lives in ``mlp``)
 - ``losses``: mean squared error and binary cross-entropy with their gradients
 - ``gradcheck``: central finite differences to check every backward pass
 - ``derive``: sympy derivations (imports sympy when used)

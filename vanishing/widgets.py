@@ -54,7 +54,8 @@ INITS = ("xavier_normal", "xavier_uniform", "he_normal", "he_uniform", "lecun_no
 #: Control ranges: (smallest, largest) value a slider allows.
 DEPTH_RANGE, WIDTH_RANGE, CHAIN_DEPTH_RANGE, WEIGHT_RANGE = (1, 100), (2, 256), (1, 1000), (-5.0, 5.0)
 
-_LEFT, _BOTTOM, _RIGHT, _TOP, _GAP = 0.09, 0.15, 0.97, 0.82, 0.06   # fixed margins, see _new_figure
+# fixed margins (see _new_figure): left and right in inches, bottom and top as fractions
+_LEFT, _BOTTOM, _RIGHT, _TOP, _GAP = 0.75, 0.15, 0.25, 0.82, 0.06
 
 
 # --- the numbers ----------------------------------------------------------------
@@ -136,7 +137,7 @@ def _new_figure(ncols: int, log_y: bool, width: float, height: float = 3.2):
     from .plots import PALETTE
     fig = Figure(figsize=(width, height), dpi=90)
     FigureCanvasAgg(fig)
-    fig.subplots_adjust(left=_LEFT * 6.0 / width, right=_RIGHT, bottom=_BOTTOM, top=_TOP,
+    fig.subplots_adjust(left=_LEFT / width, right=1.0 - _RIGHT / width, bottom=_BOTTOM, top=_TOP,
                         wspace=_GAP * ncols)
     axes = fig.subplots(1, ncols, sharey=True, squeeze=False)[0]
     for i, ax in enumerate(axes):
@@ -236,7 +237,7 @@ def draw_chain(trace, fig=None):
     """
     from .plots import PALETTE
     if fig is None:
-        fig = _new_figure(1, log_y=False, width=6.0)
+        fig = _new_figure(1, log_y=False, width=4.6)
         ax = fig.axes[0]
         ax.plot([], [], marker="s", markersize=3, color=PALETTE[1], linestyle="--")
         ax.set_ylabel("log10 of the magnitude")
@@ -295,7 +296,8 @@ def _in_range(value, name, bounds, kind):
 
 
 class _Explorer:
-    """Controls + an Output widget showing a PNG + a status line; redraws on every change.
+    """Controls, an Output widget showing a PNG (and ``beside`` it, optionally, another
+    widget), and a status line; redraws on every change.
 
     ``controls`` maps a setting's name to its widget; set a control's ``value``
     (or move it in the browser) and :meth:`update` runs. ``figure`` is the
@@ -306,7 +308,7 @@ class _Explorer:
 
     css_class = "vanishing-explorer"
 
-    def __init__(self, controls: dict, rows: list, extra=()):
+    def __init__(self, controls: dict, rows: list, beside=None):
         import ipywidgets as w
         self.controls = controls
         self.output = w.Output(layout=w.Layout(min_height="120px"))
@@ -316,7 +318,9 @@ class _Explorer:
         for name, control in controls.items():
             control.add_class(f"vanishing-{name}")
             control.observe(self._on_change, names="value")
-        self.widget = w.VBox([*[w.HBox(r) for r in rows], *extra, self.output, self.status])
+        body = (self.output if beside is None else
+                w.HBox([self.output, beside], layout=w.Layout(flex_flow="row wrap", align_items="center")))
+        self.widget = w.VBox([*[w.HBox(r) for r in rows], body, self.status])
         self.widget.add_class("vanishing-explorer")
         self.widget.add_class(self.css_class)
         self.figure = None
@@ -427,7 +431,7 @@ class ChainExplorer(_Explorer):
         self.table = w.HTML()
         self.table.add_class("vanishing-chain-table")
         c = controls
-        super().__init__(controls, [[c["depth"], c["weight"], c["activation"]]], extra=[self.table])
+        super().__init__(controls, [[c["depth"], c["weight"], c["activation"]]], beside=self.table)
 
     def _render(self) -> str:
         v = self.settings
