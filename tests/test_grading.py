@@ -36,15 +36,16 @@ ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
 EXERCISES = ROOT / "exercises"
 MATRIX = "01_chain_rule_decay"          # the assignment that gets every kind of bad submission
-MATRIX_TIMEOUT = 5                      # seconds per cell: bounds the infinite loop
+MATRIX_TIMEOUT = 4                      # seconds per cell: bounds the infinite loop
+OTHER_COURSES = 2                       # the other notebooks are graded in this many parallel courses
 COURSE_TIMEOUT = 120                    # seconds per cell for the other notebooks (some train a net)
 
-# Gradebook rows as JSON, read with nbgrader's own API (in a subprocess, like the CLI).
+# Gradebook rows as JSON, read with nbgrader's own API (in the background process, like the CLI).
 DUMP_GRADES = r"""
-import json, sys
+import json
 from nbgrader.api import Gradebook
 rows = []
-with Gradebook(sys.argv[1], sys.argv[2]) as gb:
+with Gradebook(DB_URL, COURSE_ID) as gb:
     for assignment in gb.assignments:
         for submission in gb.assignment_submissions(assignment.name):
             for notebook in submission.notebooks:
@@ -53,7 +54,8 @@ with Gradebook(sys.argv[1], sys.argv[2]) as gb:
                                      cell=grade.name, cell_type=grade.cell_type,
                                      auto=grade.auto_score, max=grade.max_score,
                                      needs_manual=grade.needs_manual_grade))
-print(json.dumps(rows))
+with open("grades.json", "w") as fh:
+    json.dump(rows, fh)
 """
 
 
@@ -142,9 +144,10 @@ def forward_chain(weights, x=1.0):
     return z[len(weights)], z         # IndexError: one past the end
 '''
 ENDLESS_DEPTH = '''
+import time
 shrink_per_layer = None
-while shrink_per_layer is None:       # bug: the loop never sets what it waits for
-    delta1_L4 = trace_chain(4, 0.1).delta[0]
+while shrink_per_layer is None:       # bug: waits for a value that the loop never sets
+    time.sleep(0.01)
 '''
 
 
@@ -215,20 +218,21 @@ class Course:
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / f"{assignment}.ipynb")
 
-    def start(self, *commands) -> subprocess.Popen:
-        """Run nbgrader commands one after another in the background (`&&` semantics)."""
+    def start(self, *commands, dump=False) -> subprocess.Popen:
+        """Run nbgrader commands one after another in the background (`&&` semantics);
+        with dump=True, then write the gradebook's per-cell grades to grades.json."""
         script = ("import subprocess, sys\n"
                   f"for args in {[list(c) for c in commands]!r}:\n"
                   "    done = subprocess.run([sys.executable, '-m', 'nbgrader', *args])\n"
                   "    if done.returncode:\n"
                   "        sys.exit(done.returncode)\n")
+        if dump:
+            script += f"DB_URL, COURSE_ID = {self.db_url!r}, {self.course_id!r}\n" + DUMP_GRADES
         return subprocess.Popen([sys.executable, "-c", script], cwd=self.root, env=self.env,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
     def grades(self) -> list:
-        done = subprocess.run([sys.executable, "-c", DUMP_GRADES, self.db_url, self.course_id],
-                              cwd=self.root, env=self.env, capture_output=True, text=True, check=True)
-        return json.loads(done.stdout)
+        return json.loads((self.root / "grades.json").read_text(encoding="utf-8"))
 
     def csv_rows(self) -> list:
         with open(self.root / "grades.csv", newline="", encoding="utf-8") as fh:
@@ -254,18 +258,28 @@ def digest(folder: Path) -> dict:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def split(paths: list, parts: int) -> list:
+    """``paths`` dealt round-robin into at most ``parts`` non-empty groups."""
+    return [group for group in (paths[i::parts] for i in range(parts)) if group]
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """Both courses generated, submitted, autograded and exported; what the tests inspect."""
+    """Every course generated, submitted, autograded and exported; what the tests inspect."""
     start = time.perf_counter()
     base = tmp_path_factory.mktemp("nbgrader")
+    host = {}                        # assignment -> its course
     matrix_course = Course(base, "matrix", MATRIX_TIMEOUT)
     matrix_course.add_source(ROOT / "solutions" / f"{MATRIX}.ipynb")
-    all_course = Course(base, "all", COURSE_TIMEOUT)
-    for path in SOLUTIONS:
-        if path.stem != MATRIX:
-            all_course.add_source(path)
-    courses = [matrix_course] + ([all_course] if len(SOLUTIONS) > 1 else [])
+    host[MATRIX] = matrix_course
+    courses = [matrix_course]
+    others = [p for p in SOLUTIONS if p.stem != MATRIX]
+    for i, group in enumerate(split(others, OTHER_COURSES)):
+        course = Course(base, f"course{i + 1}", COURSE_TIMEOUT)
+        for path in group:
+            course.add_source(path)
+            host[path.stem] = course
+        courses.append(course)
     finish(*[c.start(["generate_assignment", "*"]) for c in courses])
 
     expected = {}                    # (assignment, student) -> test cells expected to fail
@@ -273,21 +287,21 @@ def graded(tmp_path_factory):
     for student, (nb, failing) in matrix(matrix_course.release(MATRIX), solution).items():
         matrix_course.submit(student, MATRIX, nb)
         expected[MATRIX, student] = failing
-    for path in SOLUTIONS:
-        if path.stem == MATRIX:
-            continue
-        release = all_course.release(path.stem)
-        all_course.submit("full", path.stem, submission(release, nbformat.read(path, as_version=4)))
-        all_course.submit("release", path.stem, release)
+    for path in others:
+        course = host[path.stem]
+        release = course.release(path.stem)
+        course.submit("full", path.stem, submission(release, nbformat.read(path, as_version=4)))
+        course.submit("release", path.stem, release)
         expected[path.stem, "full"], expected[path.stem, "release"] = set(), None
 
     before = {c.root: digest(c.root / "submitted") for c in courses}
-    finish(*[c.start(["autograde", "*", "--create"], ["export", "--to", "grades.csv"]) for c in courses])
+    finish(*[c.start(["autograde", "*", "--create"], ["export", "--to", "grades.csv"], dump=True)
+             for c in courses])
     after = {c.root: digest(c.root / "submitted") for c in courses}
     grades = [row for c in courses for row in c.grades()]
     rows = [row for c in courses for row in c.csv_rows()]
-    return dict(courses=courses, expected=expected, grades=grades, csv=rows, before=before,
-                after=after, seconds=time.perf_counter() - start)
+    return dict(courses=courses, host=host, expected=expected, grades=grades, csv=rows,
+                before=before, after=after, seconds=time.perf_counter() - start)
 
 
 def ids(paths):
@@ -296,8 +310,7 @@ def ids(paths):
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=ids(SOLUTIONS))
 def test_generate_assignment_releases_exactly_the_committed_exercise(graded, path):
-    course = graded["courses"][0] if path.stem == MATRIX else graded["courses"][1]
-    released = course.release(path.stem)
+    released = graded["host"][path.stem].release(path.stem)
     assert (EXERCISES / path.name).exists(), f"exercises/{path.name} is missing: run `make exercises`"
     committed = nbformat.read(EXERCISES / path.name, as_version=4)
     assert len(released.cells) == len(committed.cells), f"{path.name}: run `make exercises`"
@@ -366,7 +379,7 @@ def test_autograde_leaves_every_submitted_file_untouched(graded):
 
 
 def test_infinite_loop_is_stopped_by_the_cell_timeout(graded):
-    course = graded["courses"][0]
+    course = graded["host"][MATRIX]
     nb = nbformat.read(course.root / "autograded" / "infinite_loop" / MATRIX / f"{MATRIX}.ipynb", as_version=4)
     loop = next(c for c in nb.cells if nbgrader_meta(c).get("grade_id") == "ex2_depth")
     assert any(o.output_type == "error" for o in loop.outputs), "the looping cell should end with an error"

@@ -35,10 +35,9 @@ EXERCISES = ROOT / "exercises"
 
 def release_pipeline():
     """nbgrader's preprocessor classes, in generate_assignment's order (imported lazily: ~2 s)."""
-    from nbgrader.preprocessors import (CheckCellMetadata, ClearHiddenTests, ClearMarkScheme,
-                                        ClearOutput, ClearSolutions, ComputeChecksums, LockCells)
-    return [LockCells, ClearSolutions, ClearOutput, CheckCellMetadata, ComputeChecksums,
-            ClearHiddenTests, ClearMarkScheme, ComputeChecksums, CheckCellMetadata]
+    import nbgrader.preprocessors as pp
+    return [pp.LockCells, pp.ClearSolutions, pp.ClearOutput, pp.CheckCellMetadata, pp.ComputeChecksums,
+            pp.ClearHiddenTests, pp.ClearMarkScheme, pp.ComputeChecksums, pp.CheckCellMetadata]
 
 
 def release_text(solution: Path) -> str:

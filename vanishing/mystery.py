@@ -135,11 +135,11 @@ def _mlp(sizes, activation, init_scheme, hidden_bias=0.0, batchnorm=False):
 
 def _raw_units(fixed: bool = False) -> Mystery:
     X, Y = _moons()
-    X_raw = 50.0 + 10.0 * X                     # uncentred, unscaled features
+    X_raw = 100.0 + 10.0 * X                    # uncentred, unscaled features
     X_used = (X_raw - X_raw.mean(axis=0)) / X_raw.std(axis=0) if fixed else X_raw
     return Mystery(
         name="A" + (" (fixed)" if fixed else ""),
-        story="Two moons, but both features arrive in raw instrument units (around 50, spread "
+        story="Two moons, but both features arrive in raw instrument units (around 100, spread "
               "about 10) and go straight into a small sigmoid network.",
         build=_mlp([2, 16, 16, 1], "sigmoid", "xavier_normal"), X=X_used, Y=Y, lr=0.5, steps=200,
         answer="saturated",
@@ -177,9 +177,9 @@ def _old_tutorial(fixed: bool = False) -> Mystery:
               "tutorial did it.",
         build=build, X=X, Y=Y, lr=0.5, steps=200,
         answer="vanishing",
-        explanation="Each layer multiplies the backward signal by about w * sigma'(z): weights of "
-                    "size 0.1 times at most 1/4, summed over 16 units, is far below 1, so delta "
-                    "shrinks by a large factor per layer and the first layers get almost no "
+        explanation="Going down one layer, delta is multiplied by weights of size 0.1 and by "
+                    "sigma'(z) <= 1/4; even summed over 16 units that is a factor far below 1, so "
+                    "delta shrinks by a large factor per layer and the first layers get almost no "
                     "gradient. Nothing is saturated or dead: the small factors alone do it. Fix: "
                     "ReLU with He initialisation, or batch normalisation (used here); Xavier "
                     "initialisation alone is not enough for 8 sigmoid layers.",
@@ -199,7 +199,7 @@ def _long_memory(fixed: bool = False) -> Mystery:
         explanation="Unrolled over 20 steps the network multiplies by its recurrent matrix 20 times; "
                     "with every singular value equal to 2 and ReLU passing active units unchanged, "
                     "the state and the gradient grow by up to a factor 2 per step, the loss is huge "
-                    "from the start and one SGD step makes it inf. Fix: clip the gradient by its "
+                    "from the start and two SGD steps make it inf. Fix: clip the gradient by its "
                     "global norm (used here, with clip_norm = 1), and/or start with gain 1 or use "
                     "an LSTM/GRU.",
         fix=None if fixed else (lambda: _long_memory(fixed=True)))

@@ -96,12 +96,12 @@ def _panel_labels(activations) -> list:
 
 def compare_profiles(depth=20, width=64, batch=64, activations=("sigmoid", "relu"),
                      init="he_normal", batchnorm=False, residual=False, seed=0) -> dict:
-    """Per-layer gradient statistics of the same network with different activations.
+    r"""Per-layer gradient statistics of the same network with different activations.
 
     Returns ``{label: NetworkStats}``, one entry per activation, in order; each
     value comes from :func:`vanishing.mlp.gradient_profile` with the same depth,
     width, batch, init, switches and seed, so only the activation differs.
-    ``profile[0]`` is :math:`\\lVert\\partial\\,\\mathrm{Out}/\\partial W_1\\rVert` (layer 1,
+    ``profile[0]`` is :math:`\lVert\partial\,\mathrm{Out}/\partial W_1\rVert` (layer 1,
     the input side), ``profile[-1]`` the output layer's.
 
     >>> p = compare_profiles(depth=10, width=16)
