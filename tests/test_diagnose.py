@@ -77,3 +77,26 @@ def test_plots_return_figures_with_one_axis():
     assert len(diagnose.plot_gradient_histograms(diagnose.layer_gradients(net, X, y)).axes) == 1
     h = train(net, X, y, steps=3, lr=0.1)
     assert len(diagnose.plot_learning_speed(h).axes) == 1
+
+
+def _stats_with(grad_norm):
+    L = len(grad_norm)
+    from vanishing.mlp import NetworkStats
+    zeros = np.zeros(L)
+    return NetworkStats(np.asarray(grad_norm, dtype=float), zeros, zeros, zeros, zeros, zeros)
+
+
+def test_verdict_says_no_gradient_when_first_and_last_layers_get_exactly_zero():
+    d = diagnose.verdict(_stats_with([0.0, 1.0, 0.0]))
+    assert d.findings[0].startswith("no gradient: layers 1 and 3")
+    assert np.isnan(d.first_to_last) and not d.healthy
+
+
+def test_verdict_handles_a_zero_last_layer_gradient_without_dividing_by_zero():
+    d = diagnose.verdict(_stats_with([1.0, 1.0, 0.0]))
+    assert d.findings[0] == "no gradient at layer 3: its weight gradient is exactly zero"
+
+
+def test_verdict_calls_an_exactly_zero_first_layer_vanishing():
+    d = diagnose.verdict(_stats_with([0.0, 1.0, 2.0]))
+    assert d.findings[0].startswith("vanishing: layer 1 learns infx slower")

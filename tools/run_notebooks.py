@@ -10,13 +10,13 @@ import sys
 import time
 from pathlib import Path
 
+import nbformat
+from nbclient import NotebookClient
+
 # One BLAS thread per kernel: on a 2-core machine, threads fighting over cores make a
 # lesson many times slower (small matrices gain nothing from them anyway).
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
-
-import nbformat
-from nbclient import NotebookClient
 
 
 def run(path: Path) -> float:
@@ -25,7 +25,8 @@ def run(path: Path) -> float:
     NotebookClient(nb, timeout=300, kernel_name="python3", record_timing=False, coalesce_streams=True,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     elapsed = time.perf_counter() - start
-    nb.metadata.pop("widgets", None) if not _has_widgets(nb) else None
+    if not _has_widgets(nb):
+        nb.metadata.pop("widgets", None)
     nbformat.write(nb, path)
     return elapsed
 

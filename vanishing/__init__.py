@@ -10,7 +10,15 @@ One module per idea (import what you need, e.g. ``from vanishing.chain import tr
 - ``normalization``: layer normalisation and its backward pass (batch norm lives in ``mlp``)
 - ``losses``: mean squared error and binary cross-entropy with their gradients
 - ``gradcheck``: central finite differences to check every backward pass
+- ``products``: products of random matrices, their singular values in log space
+- ``recurrent``: vanilla RNN, LSTM and GRU cells with backprop through time
+- ``optim``, ``train``: SGD (and Adam), clipping by norm and by value, a recording training loop
+- ``data``: small deterministic datasets (two moons, spirals, a memory task, sklearn's digits)
+- ``diagnose``: gradient histograms, learning speed, update ratios and a written verdict
+- ``mystery``: broken networks to diagnose (lesson 10)
 - ``derive``: sympy derivations (imports sympy when used)
+- ``plots``: matplotlib figures (imports matplotlib when used)
+- ``widgets``: ipywidgets explorers (imports ipywidgets when used)
 
 ``import vanishing`` stays light: sympy, matplotlib and ipywidgets load only
 inside the modules that need them.

@@ -105,11 +105,20 @@ def verdict(stats, history=None) -> Diagnosis:
     L = len(g)
     findings = []
     diverged = history is not None and history.diverged_at is not None
-    with np.errstate(divide="ignore"):          # a layer with exactly zero gradient: ratio inf
-        ratio = float(g[-1] / g[0]) if g[0] > 0 else float("inf")
+    if g[0] == 0.0 and g[-1] == 0.0:
+        ratio = float("nan")                    # nothing reaches layer 1 or layer L: no ratio
+    elif g[0] == 0.0:
+        ratio = float("inf")                    # layer 1 gets exactly nothing
+    else:
+        ratio = float(g[-1] / g[0])
     if diverged:
         findings.append(f"exploding: the loss became inf/NaN at step {history.diverged_at}")
-    if ratio > VANISHING_RATIO:
+    if np.isnan(ratio):
+        findings.append(f"no gradient: layers 1 and {L} both receive exactly zero gradient "
+                        "(dead units or a saturated output)")
+    elif ratio == 0.0:
+        findings.append(f"no gradient at layer {L}: its weight gradient is exactly zero")
+    elif ratio > VANISHING_RATIO:
         findings.append(f"vanishing: layer 1 learns {ratio:.2g}x slower than layer {L} "
                         f"(|dW_1| = {g[0]:.2e}, |dW_{L}| = {g[-1]:.2e})")
     elif ratio < EXPLODING_RATIO:
