@@ -6,9 +6,20 @@ import pytest
 from vanishing import losses
 from vanishing.data import memory_task
 from vanishing.gradcheck import numerical_gradient, relative_error
-from vanishing.recurrent import (GRU, LSTM, RNN, BPTTGradients, LagProfile, accuracy,
-                                 gradient_vs_lag, largest_singular_value, make_network,
-                                 recurrent_matrix, spectral_radius, train_sequence)
+from vanishing.recurrent import (
+    GRU,
+    LSTM,
+    RNN,
+    BPTTGradients,
+    LagProfile,
+    accuracy,
+    gradient_vs_lag,
+    largest_singular_value,
+    make_network,
+    recurrent_matrix,
+    spectral_radius,
+    train_sequence,
+)
 
 CELLS = [("rnn", {}), ("rnn", {"activation": "relu"}), ("lstm", {"forget_bias": 0.7}),
          ("gru", {"update_bias": 0.5})]
@@ -302,3 +313,26 @@ def test_gradient_vs_lag_rejects_inconsistent_arguments():
     X, y = memory_task(4, lag=6)
     with pytest.raises(ValueError, match="does not match"):
         gradient_vs_lag(RNN(1, 3), T=5, X=X, y=y)
+
+
+def test_gate_is_the_logistic_sigmoid():
+    from vanishing.activations import sigmoid
+    from vanishing.recurrent import gate
+    z = np.linspace(-40, 40, 81)
+    np.testing.assert_allclose(gate(z), sigmoid(z), rtol=1e-12, atol=1e-15)
+
+
+def test_gradient_vs_lag_scales_given_inputs_too():
+    X, y = memory_task(8, lag=10, seed=0)
+    net = RNN(1, 4, seed=0)
+    scaled = gradient_vs_lag(net, X=X, y=y, input_scale=1e-3)
+    manual = gradient_vs_lag(net, X=1e-3 * X, y=y)
+    np.testing.assert_allclose(scaled.dh_norm, manual.dh_norm)
+
+
+def test_recurrent_weights_returns_a_copy_of_the_chosen_gate():
+    net = LSTM(1, 3, seed=0)
+    W = net.recurrent_weights("f")
+    np.testing.assert_array_equal(W, net.params["W_hf"])
+    W[...] = 0.0
+    assert np.any(net.params["W_hf"] != 0.0)

@@ -47,6 +47,14 @@ step t is :math:`k = T - t`. For the vanilla RNN one step back multiplies by the
           \le \max_j \tanh'(z_{t,j})\; \sigma_{\max}(W_{hh}) \le \sigma_{\max}(W_{hh}),
 
 so a largest singular value below 1 makes the gradient vanish geometrically with the lag.
+:func:`gradient_vs_lag` reads these norms for one batch and returns a :class:`LagProfile`
+(with, for the gated cells, the product of forget or update gates along the direct path).
+
+Recurrent matrices are initialised by :func:`recurrent_matrix` (scaled orthogonal, a given
+spectral radius, or Gaussian), so a lesson can put a network in the vanishing or the
+exploding regime. :func:`train_sequence` trains any of the networks with SGD or Adam,
+optional clipping by norm or by value, and reports a run whose loss or gradient becomes
+inf or NaN instead of filling its records with NaN.
 
 >>> import numpy as np
 >>> from vanishing.losses import bce_with_logits
@@ -69,7 +77,7 @@ import numpy as np
 from . import _check, losses, optim
 from . import init as init_
 
-__all__ = ["RNN", "LSTM", "GRU", "RecurrentNetwork", "BPTTGradients", "LagProfile",
+__all__ = ["RNN", "LSTM", "GRU", "RecurrentNetwork", "BPTTGradients", "LagProfile", "gate",
            "SequenceHistory", "make_network", "orthogonal", "recurrent_matrix",
            "spectral_radius", "largest_singular_value", "gradient_vs_lag", "train_sequence",
            "accuracy", "RECURRENT_INITS", "CELLS"]
@@ -112,7 +120,8 @@ def spectral_radius(W) -> float:
 def largest_singular_value(W) -> float:
     r""":math:`\sigma_{\max}(W) = \lVert W\rVert_2`, the most a single step can stretch a vector.
 
-    Always :math:`\sigma_{\max} \ge \rho`; equal for symmetric or orthogonal-times-scalar W.
+    Always :math:`\sigma_{\max} \ge \rho`; equal for normal matrices (symmetric ones, or a
+    multiple of an orthogonal one), often far apart for others.
     """
     W = _check.finite_array(W, "W", ndim=2)
     return float(np.linalg.norm(W, 2))
@@ -634,13 +643,13 @@ class LagProfile:
 
     @property
     def ratio(self) -> np.ndarray:
-        r""":math:`\lVert\partial\,\mathrm{Out}/\partial h_{T-k}\rVert / \lVert\partial\,\mathrm{Out}/\partial h_T\rVert`."""
+        r"""||dOut/dh_{T-k}|| / ||dOut/dh_T||, indexed by lag k (nan where both are 0 or inf)."""
         with np.errstate(invalid="ignore", divide="ignore"):   # 0/0 or inf/inf: shown as nan
             return self.dh_norm / self.dh_norm[0]
 
     @property
     def dc_ratio(self) -> np.ndarray | None:
-        r""":math:`\lVert\partial\,\mathrm{Out}/\partial c_{T-k}\rVert / \lVert\partial\,\mathrm{Out}/\partial c_T\rVert` (LSTM only, else None)."""
+        r"""||dOut/dc_{T-k}|| / ||dOut/dc_T||, indexed by lag k (LSTM only, else None)."""
         if self.dc_norm is None:
             return None
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -711,8 +720,8 @@ def gradient_vs_lag(cell, T: int | None = None, X=None, y=None, batch: int = 32,
     ``cell``: a network (:class:`RNN`, :class:`LSTM`, :class:`GRU`) or a name "rnn", "lstm",
     "gru" (built by :func:`make_network` with ``network_kwargs`` and ``n_in=1``).
     The batch is ``X`` (shape (batch, T, n_in)) with labels ``y``, or by default the memory
-    task (:func:`vanishing.data.memory_task` with lag T) with inputs multiplied by
-    ``input_scale``. Out is ``loss`` (mean binary cross-entropy on the logits, or MSE)
+    task (:func:`vanishing.data.memory_task` with lag T, ``batch`` sequences); either way the
+    inputs are multiplied by ``input_scale``. Out is ``loss`` (mean binary cross-entropy on the logits, or MSE)
     against the labels. An exploding profile may overflow float64: the table then shows
     inf, which is the honest answer (the overflow is expected, so it is not warned about).
 
@@ -743,7 +752,7 @@ def gradient_vs_lag(cell, T: int | None = None, X=None, y=None, batch: int = 32,
         X = input_scale * X
         y = y_task if y is None else y
     else:
-        X = net._check_X(X)
+        X = input_scale * net._check_X(X)
         if T is not None and T != X.shape[1]:
             raise ValueError(f"T = {T} does not match X's {X.shape[1]} steps")
         if y is None:
