@@ -16,6 +16,15 @@ def positive_int(value, name: str) -> int:
     return int(value)
 
 
+def seed(value, name: str = "seed") -> int:
+    """A random seed: an int >= 0, or a clear TypeError / ValueError."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= 0, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must be an integer >= 0, got {value}")
+    return int(value)
+
+
 def finite_float(value, name: str) -> float:
     """``value`` as a finite float, or a clear TypeError / ValueError."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):

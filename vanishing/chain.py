@@ -28,7 +28,6 @@ The deltas are also carried in log10 space (sign and exponent), so a
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass
 
@@ -36,6 +35,7 @@ import numpy as np
 
 from . import _check
 from . import activations as act
+from ._table import html_table, markdown_table, text_table
 
 __all__ = ["ChainTrace", "trace_chain", "chain_output", "format_power", "OUTS"]
 
@@ -191,26 +191,15 @@ class ChainTrace:
         return rows
 
     def __str__(self) -> str:
-        rows = [list(self._COLUMNS)] + self.rows()
-        widths = [max(len(r[c]) for r in rows) for c in range(len(self._COLUMNS))]
-        lines = ["  ".join(cell.rjust(w) for cell, w in zip(r, widths)) for r in rows]
-        lines.insert(1, "  ".join("-" * w for w in widths))
-        return f"{self._title()}\n" + "\n".join(lines)
+        return text_table(self._COLUMNS, self.rows(), self._title())
 
     __repr__ = __str__
 
     def to_markdown(self) -> str:
-        head = "| " + " | ".join(self._COLUMNS) + " |"
-        rule = "|" + "---:|" * len(self._COLUMNS)
-        body = ["| " + " | ".join(r) + " |" for r in self.rows()]
-        return "\n".join([f"**{self._title()}**", "", head, rule, *body])
+        return markdown_table(self._COLUMNS, self.rows(), self._title())
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in self._COLUMNS)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>"
-                       for r in self.rows())
-        return (f"<p><b>{html.escape(self._title())}</b></p>"
-                f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        return html_table(self._COLUMNS, self.rows(), self._title())
 
     def _title(self) -> str:
         names = sorted(set(self.activation))

@@ -31,13 +31,13 @@ a 1000-layer chain still reports finite magnitudes.
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import activations as act
+from ._table import html_table, text_table
 from .chain import ChainTrace, format_power
 
 __all__ = ["QUANTITIES", "Conventions", "compare_conventions"]
@@ -126,20 +126,12 @@ class Conventions:
         return f"Three gradients per layer; {self.trace.out_description}"
 
     def __str__(self) -> str:
-        rows = [self._columns()] + self.rows()
-        widths = [max(len(r[c]) for r in rows) for c in range(4)]
-        lines = ["  ".join(cell.rjust(w) for cell, w in zip(r, widths)) for r in rows]
-        lines.insert(1, "  ".join("-" * w for w in widths))
-        return f"{self._title()}\n" + "\n".join(lines)
+        return text_table(self._columns(), self.rows(), self._title())
 
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in self._columns())
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>"
-                       for r in self.rows())
-        return (f"<p><b>{html.escape(self._title())}</b></p>"
-                f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        return html_table(self._columns(), self.rows(), self._title())
 
 
 def _log10_grad_a_last(trace: ChainTrace) -> tuple:

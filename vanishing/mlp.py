@@ -38,6 +38,7 @@ import numpy as np
 from . import _check, losses
 from . import activations as act
 from . import init as init_
+from ._table import html_table, text_table
 
 __all__ = ["MLP", "Gradients", "NetworkStats", "gradient_profile"]
 
@@ -116,19 +117,12 @@ class NetworkStats:
     _COLUMNS = ("layer", "|dW|", "rms delta", "act mean", "act std", "saturated", "dead")
 
     def __str__(self) -> str:
-        rows = [list(self._COLUMNS)] + self.rows()
-        widths = [max(len(r[c]) for r in rows) for c in range(7)]
-        lines = ["  ".join(v.rjust(w) for v, w in zip(r, widths)) for r in rows]
-        lines.insert(1, "  ".join("-" * w for w in widths))
-        return (self.title + "\n" if self.title else "") + "\n".join(lines)
+        return text_table(self._COLUMNS, self.rows(), self.title)
 
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{c}</th>" for c in self._COLUMNS)
-        body = "".join("<tr>" + "".join(f"<td>{v}</td>" for v in r) + "</tr>" for r in self.rows())
-        caption = f"<p><b>{self.title}</b></p>" if self.title else ""
-        return f"{caption}<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        return html_table(self._COLUMNS, self.rows(), self.title)
 
 
 class MLP:

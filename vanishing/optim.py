@@ -52,6 +52,18 @@ def clip_by_value(grads, clip_value: float):
     return [np.clip(g, -clip_value, clip_value) for g in grads]
 
 
+def _matching(params, grads) -> list:
+    """``grads`` as a list, checked to hold one array of the right shape per parameter."""
+    grads = list(grads)
+    if len(grads) != len(params):
+        raise ValueError(f"grads must hold {len(params)} arrays (one per parameter), got {len(grads)}")
+    for k, (p, g) in enumerate(zip(params, grads)):
+        if np.shape(g) != p.shape:                 # NumPy would broadcast it silently
+            raise ValueError(f"grads[{k}] must have the shape of params[{k}], {p.shape}, "
+                             f"got {np.shape(g)}")
+    return grads
+
+
 class SGD:
     r"""Stochastic gradient descent, optionally with momentum.
 
@@ -71,14 +83,7 @@ class SGD:
         self.velocity = [np.zeros_like(p) for p in self.params]
 
     def step(self, grads) -> None:
-        grads = list(grads)
-        if len(grads) != len(self.params):
-            raise ValueError(f"grads must hold {len(self.params)} arrays (one per parameter), "
-                             f"got {len(grads)}")
-        for k, (p, g) in enumerate(zip(self.params, grads)):
-            if np.shape(g) != p.shape:             # NumPy would broadcast it silently
-                raise ValueError(f"grads[{k}] must have the shape of params[{k}], {p.shape}, "
-                                 f"got {np.shape(g)}")
+        grads = _matching(self.params, grads)
         for p, v, g in zip(self.params, self.velocity, grads):
             v *= self.momentum
             v += g
@@ -130,14 +135,7 @@ class Adam:
         self.k = 0
 
     def step(self, grads) -> None:
-        grads = list(grads)
-        if len(grads) != len(self.params):
-            raise ValueError(f"grads must hold {len(self.params)} arrays (one per parameter), "
-                             f"got {len(grads)}")
-        for j, (p, g) in enumerate(zip(self.params, grads)):
-            if np.shape(g) != p.shape:             # NumPy would broadcast it silently
-                raise ValueError(f"grads[{j}] must have the shape of params[{j}], {p.shape}, "
-                                 f"got {np.shape(g)}")
+        grads = _matching(self.params, grads)
         self.k += 1
         c1, c2 = 1.0 - self.beta1 ** self.k, 1.0 - self.beta2 ** self.k
         for p, m, v, g in zip(self.params, self.m, self.v, grads):

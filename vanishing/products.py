@@ -37,14 +37,13 @@ True
 
 from __future__ import annotations
 
-import html
 import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import _check
+from ._table import html_table, markdown_table, text_table
 from .chain import format_power
 
 __all__ = ["ProductSpectrum", "product_spectrum", "random_matrices", "lyapunov_exponents",
@@ -53,14 +52,6 @@ __all__ = ["ProductSpectrum", "product_spectrum", "random_matrices", "lyapunov_e
 FLOAT64_LOG10_MAX = math.log10(np.finfo(np.float64).max)     # 308.25: beyond it, inf
 _EULER_GAMMA = 0.5772156649015329
 _LOG10_E = math.log10(math.e)
-
-
-def _seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"seed must be an integer >= 0, got {seed!r}")
-    if seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {seed}")
-    return int(seed)
 
 
 def _std(std) -> float:
@@ -82,7 +73,7 @@ def random_matrices(depth, width, std, seed=0):
     depth = _check.positive_int(depth, "depth")
     width = _check.positive_int(width, "width")
     std = _std(std)
-    rng = np.random.default_rng(_seed(seed))
+    rng = np.random.default_rng(_check.seed(seed))
     for _ in range(depth):
         yield std * rng.standard_normal((width, width))
 
@@ -230,26 +221,15 @@ class ProductSpectrum:
                 f"N(0, {self.std:.4g}^2), s sqrt(n) = {self.gain:.4g}, seed {self.seed}")
 
     def __str__(self) -> str:
-        rows = [list(self._COLUMNS)] + self.rows()
-        widths = [max(len(r[c]) for r in rows) for c in range(len(self._COLUMNS))]
-        lines = ["  ".join(v.rjust(w) for v, w in zip(r, widths)) for r in rows]
-        lines.insert(1, "  ".join("-" * w for w in widths))
-        return self._title() + "\n" + "\n".join(lines)
+        return text_table(self._COLUMNS, self.rows(), self._title())
 
     __repr__ = __str__
 
     def to_markdown(self) -> str:
-        head = "| " + " | ".join(self._COLUMNS) + " |"
-        rule = "|" + "---:|" * len(self._COLUMNS)
-        body = ["| " + " | ".join(r) + " |" for r in self.rows()]
-        return "\n".join([f"**{self._title()}**", "", head, rule, *body])
+        return markdown_table(self._COLUMNS, self.rows(), self._title())
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in self._COLUMNS)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in r) + "</tr>"
-                       for r in self.rows())
-        return (f"<p><b>{html.escape(self._title())}</b></p>"
-                f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        return html_table(self._COLUMNS, self.rows(), self._title())
 
 
 def _largest_singular_value(M: np.ndarray) -> float:
@@ -285,7 +265,7 @@ def product_spectrum(depth, width, std, seed=0) -> ProductSpectrum:
     depth = _check.positive_int(depth, "depth")
     width = _check.positive_int(width, "width")
     std = _std(std)
-    seed = _seed(seed)
+    seed = _check.seed(seed)
     x = np.random.default_rng([seed, 1]).standard_normal(width)
     x /= np.linalg.norm(x)
 

@@ -68,7 +68,6 @@ inf or NaN instead of filling its records with NaN.
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass, field
 
@@ -76,6 +75,7 @@ import numpy as np
 
 from . import _check, losses, optim
 from . import init as init_
+from ._table import html_table, text_table
 
 __all__ = ["RNN", "LSTM", "GRU", "RecurrentNetwork", "BPTTGradients", "LagProfile", "gate",
            "SequenceHistory", "make_network", "orthogonal", "recurrent_matrix",
@@ -164,22 +164,6 @@ def recurrent_matrix(n: int, init: str = "orthogonal", scale: float = 1.0,
 
 # --- results ---------------------------------------------------------------------------
 
-def _table(columns, rows, title) -> str:
-    rows = [list(columns)] + rows
-    widths = [max(len(r[c]) for r in rows) for c in range(len(columns))]
-    lines = ["  ".join(v.rjust(w) for v, w in zip(r, widths)) for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return (title + "\n" if title else "") + "\n".join(lines)
-
-
-def _html_table(columns, rows, title) -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in r) + "</tr>"
-                   for r in rows)
-    caption = f"<p><b>{html.escape(title)}</b></p>" if title else ""
-    return f"{caption}<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
 @dataclass
 class BPTTGradients:
     r"""Everything one backward pass through time computes.
@@ -221,7 +205,7 @@ class BPTTGradients:
     def __str__(self) -> str:
         rows = [[name, "x".join(map(str, g.shape)), f"{float(np.linalg.norm(g)):.4e}"]
                 for name, g in self.params.items()]
-        return _table(("parameter", "shape", "||dOut/dparam||"), rows,
+        return text_table(("parameter", "shape", "||dOut/dparam||"), rows,
                       f"BPTT gradients over T = {self.T} steps; global norm "
                       f"{self.global_norm():.4e}")
 
@@ -697,12 +681,12 @@ class LagProfile:
         return (self.title or f"{self.cell.upper()}, T = {self.T}") + f"; Out = {self.out}"
 
     def __str__(self) -> str:
-        return _table(self._columns(), self.rows(), self._title())
+        return text_table(self._columns(), self.rows(), self._title())
 
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        return _html_table(self._columns(), self.rows(), self._title())
+        return html_table(self._columns(), self.rows(), self._title())
 
 
 def _reverse_cumprod(gate: np.ndarray) -> np.ndarray:

@@ -30,7 +30,6 @@ from __future__ import annotations
 import base64
 import io
 import math
-import numbers
 import time
 
 import numpy as np
@@ -77,15 +76,7 @@ def _checked_settings(depth, width, batch, activations, init, batchnorm, residua
     return dict(depth=_check.positive_int(depth, "depth"), width=_check.positive_int(width, "width"),
                 batch=_check.positive_int(batch, "batch"), activations=activations, init=init,
                 batchnorm=bool(batchnorm), residual=bool(residual),
-                seed=_seed(seed))
-
-
-def _seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"seed must be an integer >= 0, got {seed!r}")
-    if seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {seed}")
-    return int(seed)
+                seed=_check.seed(seed))
 
 
 def _panel_labels(activations) -> list:
