@@ -1,7 +1,8 @@
 """Re-execute notebooks in place, deterministically (``make notebooks``).
 
 Each notebook runs top to bottom in a fresh kernel on this interpreter, from
-its own folder, with no timing metadata, so running twice gives the same file.
+its own folder, with no timing metadata and no live-widget state, so running
+twice gives the same file (apart from a printed timing).
 Usage: python tools/run_notebooks.py notebooks/*.ipynb solutions/*.ipynb
 """
 
@@ -25,15 +26,23 @@ def run(path: Path) -> float:
     NotebookClient(nb, timeout=300, kernel_name="python3", record_timing=False, coalesce_streams=True,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     elapsed = time.perf_counter() - start
-    if not _has_widgets(nb):
-        nb.metadata.pop("widgets", None)
+    _drop_widget_views(nb)
     nbformat.write(nb, path)
     return elapsed
 
 
-def _has_widgets(nb) -> bool:
-    return any("application/vnd.jupyter.widget-view+json" in o.get("data", {})
-               for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+def _drop_widget_views(nb) -> None:
+    """Remove live-widget outputs and the saved widget state.
+
+    Their model ids are random, so keeping them would change the file on every
+    run; a widget only works in a running kernel anyway, and the lessons show a
+    static figure beside every explorer for readers without one.
+    """
+    view = "application/vnd.jupyter.widget-view+json"
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if view not in o.get("data", {})]
+    nb.metadata.pop("widgets", None)
 
 
 if __name__ == "__main__":
