@@ -50,6 +50,10 @@ GRADIENT = ".vanishing-gradient-explorer"
 PLOT = f"{GRADIENT} .widget-output .jp-RenderedImage img"
 START_TIMEOUT = 30.0
 
+# Run alone, after the parallel run (see the Makefile): many kernel starts at once on two
+# cores can make a kernel miss its start-up deadline.
+pytestmark = pytest.mark.serial
+
 
 def require_browser():
     """Skip (or, under CI=true, fail) when Playwright or Chromium is missing."""

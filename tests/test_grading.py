@@ -41,6 +41,10 @@ LOOP_TIMEOUT = 4                        # seconds per cell for that student: bou
 CELL_TIMEOUT = 120                      # seconds per cell for everyone else (some exercises train a net)
 COURSES = max(2, min(4, os.cpu_count() or 2))   # course directories graded in parallel
 
+# Run alone, after the parallel run (see the Makefile): many kernel starts at once on two
+# cores can make a kernel miss its start-up deadline.
+pytestmark = pytest.mark.serial
+
 # Gradebook rows as JSON, read with nbgrader's own API (in the background process, like the CLI).
 DUMP_GRADES = r"""
 import json
