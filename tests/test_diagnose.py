@@ -7,12 +7,94 @@ from vanishing.mlp import MLP, gradient_profile
 from vanishing.train import train
 
 
-def test_verdict_calls_a_deep_sigmoid_network_vanishing_with_its_ratio():
+def test_verdict_calls_a_deep_sigmoid_network_vanishing_in_both_measures_with_both_ratios():
     stats = gradient_profile(20, 16, 32, "sigmoid", "xavier_normal")
     d = diagnose.verdict(stats)
-    assert d.findings[0].startswith("vanishing")
+    assert d.findings[0].startswith("vanishing: weight gradients and error signals delta")
     assert d.first_to_last == pytest.approx(stats.grad_norm[-1] / stats.grad_norm[0])
-    assert f"{d.first_to_last:.2g}x slower" in d.findings[0]
+    assert d.delta_ratio == pytest.approx(stats.delta_rms[-1] / stats.delta_rms[0])
+    assert f"|dW_20|/|dW_1| = {d.first_to_last:.3g}" in d.findings[0]
+    assert f"rms delta_20/rms delta_1 = {d.delta_ratio:.3g}" in d.findings[0]
+
+
+def _moons_sigmoid(seed=0):
+    """The lesson's 5-layer sigmoid + Xavier network on two moons: one batch's stats and a net."""
+    X, y = two_moons(200, seed=0)
+    net = MLP([2, 16, 16, 16, 16, 1], activation="sigmoid", init="xavier_normal", seed=seed)
+    _, g = diagnose.losses.bce_with_logits(net.forward(X), y)
+    return net.stats(net.backward(g)), net, X, y
+
+
+def test_verdict_catches_vanishing_deltas_that_the_weight_gradient_ratio_misses():
+    stats, *_ = _moons_sigmoid()
+    d = diagnose.verdict(stats)
+    assert d.first_to_last < diagnose.VANISHING_RATIO < d.delta_ratio
+    assert d.findings[0].startswith("vanishing: error signals delta, rms delta_5/rms delta_1"), d.findings
+    assert d.findings[0].endswith(f"above 100 (weight gradients: |dW_5|/|dW_1| = {d.first_to_last:.3g})")
+    assert f"{d.first_to_last:.3g}" in d.findings[0] and f"{d.delta_ratio:.3g}" in d.findings[0]
+    assert not d.healthy
+
+
+def test_verdict_calls_the_moons_sigmoid_run_stuck_at_its_first_loss():
+    stats, net, X, y = _moons_sigmoid()
+    history = train(net, X, y, steps=300, lr=0.5, loss="bce_with_logits")
+    d = diagnose.verdict(stats, history)
+    stuck = [f for f in d.findings if f.startswith("stuck")]
+    assert d.loss_change < diagnose.STUCK_CHANGE
+    assert stuck == [f"stuck: the loss moved {100 * d.loss_change:.2g}% in 300 steps "
+                     f"(from {history.loss[0]:.4f} to {history.loss[-1]:.4f})"]
+
+
+def _history(loss, update_ratio):
+    from vanishing.train import TrainingHistory
+    u = np.asarray(update_ratio, dtype=float)
+    return TrainingHistory(loss=np.asarray(loss, dtype=float), grad_norm=np.ones_like(u),
+                           delta_rms=np.ones_like(u), update_ratio=u,
+                           global_norm=np.ones(len(u)), diverged_at=None)
+
+
+def _flat_stats(L=3):
+    from vanishing.mlp import NetworkStats
+    ones, zeros = np.ones(L), np.zeros(L)
+    return NetworkStats(ones, ones, zeros, ones, zeros, zeros)
+
+
+def test_verdict_calls_a_loss_stuck_only_within_the_band_and_after_enough_steps():
+    n = diagnose.STUCK_MIN_STEPS
+    u = np.full((n, 3), 1e-3)
+    flat = np.full(n, 0.7)
+    moving = np.linspace(0.7, 0.7 * (1 - 2 * diagnose.STUCK_CHANGE), n)
+    d = diagnose.verdict(_flat_stats(), _history(flat, u))
+    assert d.findings == [f"stuck: the loss moved 0% in {n} steps (from 0.7000 to 0.7000)"]
+    assert diagnose.verdict(_flat_stats(), _history(moving, u)).healthy
+    assert diagnose.verdict(_flat_stats(), _history(flat[:-1], u[:-1])).healthy   # too short
+    assert diagnose.verdict(_flat_stats()).healthy                                 # no history
+
+
+def test_verdict_names_the_layer_that_barely_moves_from_the_median_update_ratio():
+    steps = 10
+    u = np.tile([1e-3, 1e-7, 1e-6], (steps, 1))
+    u[0] = 1.0                                   # one big step does not change the median
+    loss = np.linspace(0.7, 0.1, steps)
+    d = diagnose.verdict(_flat_stats(), _history(loss, u))
+    assert d.min_update_ratio == pytest.approx(1e-7)
+    assert d.findings == ["barely moving: layer 2 barely moves (median update-to-data ratio "
+                          "1.0e-07 over 10 steps, rule of thumb 0.001); 2 of 3 layers are below 1e-05"]
+    u[:, 1:] = 1e-4
+    assert diagnose.verdict(_flat_stats(), _history(loss, u)).healthy
+
+
+def test_verdict_sees_a_uniformly_starved_tanh_network_that_gradient_ratios_call_even():
+    X, y = two_moons(200, seed=0)
+    net = MLP([2] + [16] * 7 + [1], activation="tanh", init=init.normal(0.05), seed=0)
+    _, g = diagnose.losses.bce_with_logits(net.forward(X), y)
+    stats = net.stats(net.backward(g))
+    assert stats.grad_norm.max() / stats.grad_norm.min() < 3
+    d = diagnose.verdict(stats, train(net, X, y, steps=300, lr=0.5, loss="bce_with_logits"))
+    kinds = [f.split(":")[0] for f in d.findings]
+    assert kinds == ["vanishing", "barely moving", "stuck"], d.findings
+    assert d.findings[0].startswith("vanishing: error signals delta")
+    assert d.min_update_ratio < diagnose.BARELY_MOVING_RATIO
 
 
 def test_verdict_calls_large_tanh_weights_exploding_and_saturated():
@@ -99,4 +181,6 @@ def test_verdict_handles_a_zero_last_layer_gradient_without_dividing_by_zero():
 
 def test_verdict_calls_an_exactly_zero_first_layer_vanishing():
     d = diagnose.verdict(_stats_with([0.0, 1.0, 2.0]))
-    assert d.findings[0].startswith("vanishing: layer 1 learns infx slower")
+    assert d.findings[0] == ("vanishing: weight gradients, |dW_3|/|dW_1| = inf above 100 "
+                              "(error signals delta: rms delta_3/rms delta_1 = nan)")
+    assert np.isnan(d.delta_ratio)                         # all-zero deltas: no delta ratio

@@ -110,7 +110,9 @@ def test_unrolled_stats_finds_saturated_tanh_and_dead_relu_steps():
     X, y = memory_task(16, lag=5, seed=0)
     tanh_net = RNN(1, 4, recurrent_scale=3.0, seed=0)
     tanh_net.set_param("W_xh", np.full((4, 1), 30.0))
-    assert diagnose.unrolled_stats(tanh_net, X, y).saturated[0] == 1.0
+    tanh_stats = diagnose.unrolled_stats(tanh_net, X, y)
+    assert tanh_stats.saturated[0] == 1.0
+    assert np.all(tanh_stats.dead == 0.0), "a saturated tanh unit is saturated, not dead"
     relu_net = RNN(1, 4, activation="relu", seed=0)
     relu_net.set_param("b_h", np.full(4, -10.0))
     stats = diagnose.unrolled_stats(relu_net, X, y)

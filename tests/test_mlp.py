@@ -357,6 +357,19 @@ def test_big_sigmoid_weights_saturate_and_small_ones_do_not():
     assert fractions[10.0][-1] == 0.0                      # the linear output layer cannot saturate
 
 
+@pytest.mark.parametrize("name", ["sigmoid", "tanh"])
+def test_a_saturating_unit_whose_derivative_rounds_to_zero_is_saturated_not_dead(name):
+    net = MLP([4, 8, 1], activation=name, init="xavier_normal", seed=0)
+    net.biases = [np.full(8, 1000.0), np.zeros(1)]          # f'(1000) is exactly 0 in float64
+    X, _ = data(batch=16, n_in=4, n_out=1)
+    net.forward(X)
+    grads = net.backward(np.ones((16, 1)))
+    s = net.stats(grads)
+    assert np.all(grads.fprime[0] == 0.0)
+    assert s.dead[0] == 0.0
+    assert s.saturated[0] == 1.0
+
+
 def test_relu_never_counts_as_saturated():
     p = gradient_profile(5, 8, 16, "relu", init.normal(3.0))
     assert np.all(p.saturated == 0.0)

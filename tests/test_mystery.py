@@ -35,6 +35,20 @@ def test_each_mystery_shows_its_symptom_first_under_the_verdict(name):
         assert d.findings[0].startswith(FINDING[m.answer]), (name, d.findings)
 
 
+@pytest.mark.parametrize("name", [n for n in NAMES
+                                  if MYSTERIES[n].answer not in ("healthy", "exploding")])
+def test_a_broken_mystery_that_stays_finite_is_also_reported_as_not_training(name):
+    m, h = MYSTERIES[name], HISTORIES[name]
+    kinds = [f.split(":")[0] for f in m.diagnose(h).findings]
+    assert "barely moving" in kinds or "stuck" in kinds, kinds
+
+
+def test_no_saturating_mystery_has_dead_units():
+    for name, m in MYSTERIES.items():
+        if not m.recurrent and m.model.activation.saturates:
+            assert np.all(m.gradient_stats().dead == 0.0), name
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_broken_mysteries_do_not_learn_and_their_fixes_do(name):
     m = MYSTERIES[name]

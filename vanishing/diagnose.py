@@ -29,10 +29,13 @@ from . import losses
 __all__ = ["LayerGradients", "layer_gradients", "learning_speed", "update_ratios", "Diagnosis",
            "verdict", "plot_gradient_histograms", "plot_learning_speed"]
 
-VANISHING_RATIO = 100.0      # last/first layer gradient norm above this: vanishing
-EXPLODING_RATIO = 0.01       # below this (first layer far larger): exploding
+VANISHING_RATIO = 100.0      # layer L over layer 1 (|dW| or rms delta) above this: vanishing
+EXPLODING_RATIO = 0.01       # below this (layer 1 far larger): exploding
 DEAD_FRACTION = 0.3          # share of dead units that is a problem
 SATURATED_FRACTION = 0.3     # share of saturated units that is a problem
+STUCK_CHANGE = 0.01          # the loss never leaves a band of 1% around its first value ...
+STUCK_MIN_STEPS = 50         # ... over at least this many steps: "stuck"
+BARELY_MOVING_RATIO = 1e-5   # a layer whose median ||lr dW_l|| / ||W_l|| is below this barely moves
 
 
 @dataclass
@@ -76,13 +79,16 @@ def update_ratios(history) -> np.ndarray:
 
 @dataclass
 class Diagnosis:
-    """The numbers a verdict is based on, and the findings in words."""
+    """The numbers a verdict is based on, and the findings in words (the cause first)."""
 
     first_to_last: float          # |dW_L| / |dW_1| (how many times slower layer 1 learns)
     max_dead: float
     max_saturated: float
     diverged: bool
     findings: list
+    delta_ratio: float = float("nan")        # rms delta_L / rms delta_1
+    loss_change: float = float("nan")        # largest |loss_k - loss_0| / |loss_0| (with a history)
+    min_update_ratio: float = float("nan")   # smallest per-layer median ||lr dW_l|| / ||W_l||
 
     @property
     def healthy(self) -> bool:
@@ -94,36 +100,81 @@ class Diagnosis:
     __repr__ = __str__
 
 
+def _last_over_first(values) -> float:
+    """values[-1] / values[0]: inf when only layer 1 is exactly zero, nan when both are."""
+    first, last = float(values[0]), float(values[-1])
+    if first == 0.0:
+        return float("nan") if last == 0.0 else float("inf")
+    return last / first
+
+
+def _gradient_findings(L: int, ratio: float, dratio: float) -> list:
+    """Vanishing or exploding, by the weight gradients, the error signals delta, or both."""
+    if np.isnan(ratio):
+        return [f"no gradient: layers 1 and {L} both receive exactly zero gradient "
+                "(dead units or a saturated output)"]
+    if ratio == 0.0:
+        return [f"no gradient at layer {L}: its weight gradient is exactly zero"]
+    names = ("weight gradients", "error signals delta")
+    texts = (f"|dW_{L}|/|dW_1| = {ratio:.3g}", f"rms delta_{L}/rms delta_1 = {dratio:.3g}")
+    findings = []
+    for word, hit, side, threshold in (
+            ("vanishing", (ratio > VANISHING_RATIO, dratio > VANISHING_RATIO), "above",
+             VANISHING_RATIO),
+            ("exploding", (ratio < EXPLODING_RATIO, dratio < EXPLODING_RATIO), "below",
+             EXPLODING_RATIO)):
+        if all(hit):
+            findings.append(f"{word}: {names[0]} and {names[1]}, {texts[0]} and {texts[1]}, "
+                            f"both {side} {threshold:g}")
+        elif any(hit):
+            i = hit.index(True)
+            findings.append(f"{word}: {names[i]}, {texts[i]} {side} {threshold:g} "
+                            f"({names[1 - i]}: {texts[1 - i]})")
+    return findings
+
+
+def _training_findings(history) -> tuple:
+    """Layers that barely move, and a loss that never leaves its first value (needs a history)."""
+    findings, change, slowest = [], float("nan"), float("nan")
+    ratios = getattr(history, "update_ratio", None)          # a SequenceHistory has none
+    if ratios is not None and len(ratios):
+        u = np.median(np.asarray(ratios, dtype=np.float64), axis=0)
+        k, slowest = int(u.argmin()), float(u.min())
+        if slowest < BARELY_MOVING_RATIO:
+            n = int(np.count_nonzero(u < BARELY_MOVING_RATIO))
+            findings.append(f"barely moving: layer {k + 1} barely moves (median update-to-data "
+                            f"ratio {slowest:.1e} over {len(ratios)} steps, rule of thumb "
+                            f"{UPDATE_RATIO_TARGET:g}); {n} of {len(u)} layers are below "
+                            f"{BARELY_MOVING_RATIO:g}")
+    loss = np.asarray(history.loss, dtype=np.float64)
+    if len(loss) and loss[0] != 0.0:
+        change = float(np.max(np.abs(loss - loss[0])) / abs(loss[0]))
+        if len(loss) >= STUCK_MIN_STEPS and change < STUCK_CHANGE:
+            findings.append(f"stuck: the loss moved {100 * change:.2g}% in {len(loss)} steps "
+                            f"(from {loss[0]:.4f} to {loss[-1]:.4f})")
+    return findings, change, slowest
+
+
 def verdict(stats, history=None) -> Diagnosis:
     """Read a :class:`~vanishing.mlp.NetworkStats` (and optionally a training history) and say what is wrong.
 
-    Thresholds are module constants: layer L's gradient norm more than 100x
-    layer 1's is "vanishing"; 100x less is "exploding"; more than 30% dead or
-    saturated units in some layer is reported with that layer.
+    Thresholds are module constants. Findings, causes first:
+
+    - the loss became inf/NaN (history): "exploding";
+    - more than 30% dead units (f' = 0 on the whole batch, ReLU family) or saturated
+      pre-activations (f' below a tenth of its peak) in some layer;
+    - layer L's weight-gradient norm *or* rms delta more than 100x layer 1's: "vanishing"
+      (the finding says by which measure, and prints both ratios); 100x less: "exploding";
+    - (history) some layer's median update-to-data ratio below 1e-5: "barely moving";
+    - (history, at least 50 steps) the loss never more than 1% away from its first value: "stuck".
     """
     g = np.asarray(stats.grad_norm, dtype=np.float64)
-    L = len(g)
+    d = np.asarray(stats.delta_rms, dtype=np.float64)
     findings = []
     diverged = history is not None and history.diverged_at is not None
-    if g[0] == 0.0 and g[-1] == 0.0:
-        ratio = float("nan")                    # nothing reaches layer 1 or layer L: no ratio
-    elif g[0] == 0.0:
-        ratio = float("inf")                    # layer 1 gets exactly nothing
-    else:
-        ratio = float(g[-1] / g[0])
+    ratio, dratio = _last_over_first(g), _last_over_first(d)
     if diverged:
         findings.append(f"exploding: the loss became inf/NaN at step {history.diverged_at}")
-    if np.isnan(ratio):
-        findings.append(f"no gradient: layers 1 and {L} both receive exactly zero gradient "
-                        "(dead units or a saturated output)")
-    elif ratio == 0.0:
-        findings.append(f"no gradient at layer {L}: its weight gradient is exactly zero")
-    elif ratio > VANISHING_RATIO:
-        findings.append(f"vanishing: layer 1 learns {ratio:.2g}x slower than layer {L} "
-                        f"(|dW_1| = {g[0]:.2e}, |dW_{L}| = {g[-1]:.2e})")
-    elif ratio < EXPLODING_RATIO:
-        findings.append(f"exploding: layer 1's gradient is {1 / ratio:.2g}x layer {L}'s "
-                        f"(|dW_1| = {g[0]:.2e}, |dW_{L}| = {g[-1]:.2e})")
     dead, sat = np.asarray(stats.dead), np.asarray(stats.saturated)
     if dead.max() > DEAD_FRACTION:
         l = int(dead.argmax())
@@ -133,10 +184,16 @@ def verdict(stats, history=None) -> Diagnosis:
         l = int(sat.argmax())
         findings.append(f"saturation: {sat[l]:.0%} of layer {l + 1}'s pre-activations sit where "
                         "f' is below a tenth of its peak")
+    findings += _gradient_findings(len(g), ratio, dratio)
+    change = slowest = float("nan")
+    if history is not None and not diverged:
+        more, change, slowest = _training_findings(history)
+        findings += more
     if not findings:
         findings.append("healthy: no vanishing, exploding, dead or saturated layers")
     return Diagnosis(first_to_last=ratio, max_dead=float(dead.max()),
-                     max_saturated=float(sat.max()), diverged=diverged, findings=findings)
+                     max_saturated=float(sat.max()), diverged=diverged, findings=findings,
+                     delta_ratio=dratio, loss_change=change, min_update_ratio=slowest)
 
 
 def plot_gradient_histograms(lg: LayerGradients, layers=None, bins: int = 40):
@@ -241,7 +298,8 @@ def unrolled_stats(net, X, y, loss: str = "bce_with_logits"):
       steps add up to :math:`\partial\,\mathrm{Out}/\partial [W_{xh}, W_{hh}]`);
     - ``delta_rms``: the RMS of :math:`\bar z_t`; ``act_mean``, ``act_std``: of :math:`h_t`;
     - ``saturated``: share of :math:`f'(z_t)` below a tenth of its peak (tanh only);
-    - ``dead``: share of units with :math:`f'(z_t) = 0` for every sequence of the batch (ReLU).
+    - ``dead``: share of units with :math:`f'(z_t) = 0` for every sequence of the batch (ReLU
+      only; a tanh unit whose f' rounds to 0 is counted as saturated).
 
     So :func:`verdict` reads it like a deep network ("layer t" = time step t). Only the
     vanilla :class:`~vanishing.recurrent.RNN` (tanh or ReLU). An exploding network may
@@ -272,7 +330,7 @@ def unrolled_stats(net, X, y, loss: str = "bce_with_logits"):
             out["act_mean"][t] = np.mean(h)
             out["act_std"][t] = np.std(h)
             out["saturated"][t] = np.mean(fp < 0.1 * f.peak_prime) if f.saturates else 0.0
-            out["dead"][t] = np.mean(fp.max(axis=0) == 0.0)
+            out["dead"][t] = 0.0 if f.saturates else np.mean(fp.max(axis=0) == 0.0)
     title = f"{net!r} unrolled over T = {T} steps (layer t = time step t), Out = {loss}"
     return NetworkStats(**out, title=title)
 

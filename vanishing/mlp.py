@@ -81,7 +81,9 @@ class NetworkStats:
     grad_norm: ||dOut/dW_l|| (Frobenius). delta_rms: root mean square of
     delta_l. act_mean, act_std: of f(U_l). saturated: fraction of entries with
     f'(U) below a tenth of f's peak derivative (saturating activations only).
-    dead: fraction of units with f'(U) = 0 for every example of the batch.
+    dead: fraction of units with f'(U) = 0 for every example of the batch, for
+    activations that do not saturate (ReLU family); a sigmoid or tanh unit whose f'
+    rounds to 0 is saturated, not dead, and counts under ``saturated``.
     It behaves as the sequence of weight-gradient norms: ``list(stats)``.
     """
 
@@ -329,8 +331,10 @@ class MLP:
             out["act_std"][l] = _norm(H - mean) / np.sqrt(H.size)
             out["saturated"][l] = (np.count_nonzero(fp < 0.1 * f.peak_prime) / fp.size
                                    if f.saturates else 0.0)
-            # f' >= 0 for every activation here, so a unit is dead when its largest f' is 0
-            out["dead"][l] = np.count_nonzero(fp.max(axis=0) == 0.0) / fp.shape[1]
+            # f' >= 0 for every activation here, so a unit is dead when its largest f' is 0;
+            # a saturating activation's f' only rounds to 0 far out: saturated, not dead
+            out["dead"][l] = (0.0 if f.saturates else
+                              np.count_nonzero(fp.max(axis=0) == 0.0) / fp.shape[1])
         return NetworkStats(**out, title=title)
 
     def __repr__(self) -> str:
