@@ -33,3 +33,26 @@ def html_table(columns, rows, title: str = "") -> str:
                    for r in rows)
     caption = f"<p><b>{html.escape(title)}</b></p>" if title else ""
     return f"{caption}<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+class Table:
+    """Mixin: a result with ``rows()``, ``_title()`` and ``_COLUMNS`` (or ``_columns()``) prints as a table.
+
+    Data classes that use it are declared with ``repr=False`` so that their
+    repr is this table too.
+    """
+
+    def _columns(self):
+        return self._COLUMNS
+
+    def __str__(self) -> str:
+        return text_table(self._columns(), self.rows(), self._title())
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def to_markdown(self) -> str:
+        return markdown_table(self._columns(), self.rows(), self._title())
+
+    def _repr_html_(self) -> str:
+        return html_table(self._columns(), self.rows(), self._title())

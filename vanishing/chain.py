@@ -35,7 +35,7 @@ import numpy as np
 
 from . import _check
 from . import activations as act
-from ._table import html_table, markdown_table, text_table
+from ._table import Table
 
 __all__ = ["ChainTrace", "trace_chain", "chain_output", "format_power", "OUTS"]
 
@@ -96,7 +96,7 @@ def _loss_and_seed(out, z_L, a_L, y, f_L):
 
 
 @dataclass(frozen=True, repr=False)
-class ChainTrace:
+class ChainTrace(Table):
     """Everything the forward and backward pass of a scalar chain computed.
 
     Per-layer arrays have one entry per layer, layer 1 first:
@@ -189,17 +189,6 @@ class ChainTrace:
                          format_power(self.log10_delta[i], self.sign_delta[i]),
                          format_power(self.log10_grad_w[i], self.sign_grad_w[i])])
         return rows
-
-    def __str__(self) -> str:
-        return text_table(self._COLUMNS, self.rows(), self._title())
-
-    __repr__ = __str__
-
-    def to_markdown(self) -> str:
-        return markdown_table(self._COLUMNS, self.rows(), self._title())
-
-    def _repr_html_(self) -> str:
-        return html_table(self._COLUMNS, self.rows(), self._title())
 
     def _title(self) -> str:
         names = sorted(set(self.activation))

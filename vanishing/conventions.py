@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import activations as act
-from ._table import html_table, text_table
+from ._table import Table
 from .chain import ChainTrace, format_power
 
 __all__ = ["QUANTITIES", "Conventions", "compare_conventions"]
@@ -54,7 +54,7 @@ def _quantity(quantity) -> str:
 
 
 @dataclass(frozen=True, repr=False)
-class Conventions:
+class Conventions(Table):
     """dOut/da_l, dOut/dz_l and dOut/dw_l of one chain, side by side (layer 1 first).
 
     ``log10(q)`` and ``sign(q)`` give the exact magnitude and sign of quantity
@@ -125,13 +125,7 @@ class Conventions:
     def _title(self) -> str:
         return f"Three gradients per layer; {self.trace.out_description}"
 
-    def __str__(self) -> str:
-        return text_table(self._columns(), self.rows(), self._title())
 
-    __repr__ = __str__
-
-    def _repr_html_(self) -> str:
-        return html_table(self._columns(), self.rows(), self._title())
 
 
 def _log10_grad_a_last(trace: ChainTrace) -> tuple:

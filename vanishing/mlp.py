@@ -38,7 +38,7 @@ import numpy as np
 from . import _check, losses
 from . import activations as act
 from . import init as init_
-from ._table import html_table, text_table
+from ._table import Table
 
 __all__ = ["MLP", "Gradients", "NetworkStats", "gradient_profile"]
 
@@ -74,8 +74,8 @@ class Gradients:
         return out
 
 
-@dataclass
-class NetworkStats:
+@dataclass(repr=False)
+class NetworkStats(Table):
     """Per-layer statistics of one forward and backward pass (layer 1 first).
 
     grad_norm: ||dOut/dW_l|| (Frobenius). delta_rms: root mean square of
@@ -118,13 +118,8 @@ class NetworkStats:
 
     _COLUMNS = ("layer", "|dW|", "rms delta", "act mean", "act std", "saturated", "dead")
 
-    def __str__(self) -> str:
-        return text_table(self._COLUMNS, self.rows(), self.title)
-
-    __repr__ = __str__
-
-    def _repr_html_(self) -> str:
-        return html_table(self._COLUMNS, self.rows(), self.title)
+    def _title(self) -> str:
+        return self.title
 
 
 class MLP:

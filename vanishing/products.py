@@ -43,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _check
-from ._table import html_table, markdown_table, text_table
+from ._table import Table
 from .chain import format_power
 
 __all__ = ["ProductSpectrum", "product_spectrum", "random_matrices", "lyapunov_exponents",
@@ -113,7 +113,7 @@ def lyapunov_exponents(width, std) -> np.ndarray:
 
 
 @dataclass(frozen=True, repr=False)
-class ProductSpectrum:
+class ProductSpectrum(Table):
     r"""The largest and smallest singular value of :math:`P_l = W_l \cdots W_1` for l = 1..depth.
 
     All magnitudes are log10, so they never overflow: ``log10_sigma_max[l - 1]``
@@ -220,16 +220,7 @@ class ProductSpectrum:
         return (f"P_L = W_L ... W_1, W_l of shape ({self.width}, {self.width}) with entries "
                 f"N(0, {self.std:.4g}^2), s sqrt(n) = {self.gain:.4g}, seed {self.seed}")
 
-    def __str__(self) -> str:
-        return text_table(self._COLUMNS, self.rows(), self._title())
 
-    __repr__ = __str__
-
-    def to_markdown(self) -> str:
-        return markdown_table(self._COLUMNS, self.rows(), self._title())
-
-    def _repr_html_(self) -> str:
-        return html_table(self._COLUMNS, self.rows(), self._title())
 
 
 def _largest_singular_value(M: np.ndarray) -> float:

@@ -75,7 +75,7 @@ import numpy as np
 
 from . import _check, losses, optim
 from . import init as init_
-from ._table import html_table, text_table
+from ._table import Table, text_table
 
 __all__ = ["RNN", "LSTM", "GRU", "RecurrentNetwork", "BPTTGradients", "LagProfile", "gate",
            "SequenceHistory", "make_network", "orthogonal", "recurrent_matrix",
@@ -598,8 +598,8 @@ def make_network(cell: str, n_in: int = 1, n_hidden: int = 8, n_out: int = 1, **
 
 # --- gradient norm versus time lag -------------------------------------------------------
 
-@dataclass
-class LagProfile:
+@dataclass(repr=False)
+class LagProfile(Table):
     r"""How :math:`\lVert\partial\,\mathrm{Out}/\partial h_t\rVert` changes with the lag k = T - t.
 
     Arrays are indexed by lag, k = 0..T-1 (k = 0 is the last step, t = T).
@@ -680,13 +680,7 @@ class LagProfile:
     def _title(self) -> str:
         return (self.title or f"{self.cell.upper()}, T = {self.T}") + f"; Out = {self.out}"
 
-    def __str__(self) -> str:
-        return text_table(self._columns(), self.rows(), self._title())
 
-    __repr__ = __str__
-
-    def _repr_html_(self) -> str:
-        return html_table(self._columns(), self.rows(), self._title())
 
 
 def _reverse_cumprod(gate: np.ndarray) -> np.ndarray:
