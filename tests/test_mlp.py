@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from _torch import require_torch
 
 from vanishing import activations as act
 from vanishing import init, losses
@@ -252,7 +253,7 @@ def test_gradients_are_consistent_with_the_deltas():
 
 
 def test_torch_autograd_agrees_in_float64():
-    torch = pytest.importorskip("torch")
+    torch = require_torch()
     net = make_net("tanh", "he_normal", "batchnorm-train", True)
     X, R = data()
     net.forward(X)

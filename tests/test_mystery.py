@@ -1,6 +1,5 @@
 """Tests for vanishing.mystery: every mystery really shows its symptom, and its fix works."""
 
-import time
 
 import numpy as np
 import pytest
@@ -16,10 +15,8 @@ FINDING = {"vanishing": "vanishing", "exploding": "exploding", "saturated": "sat
 HISTORIES = {name: MYSTERIES[name].run() for name in NAMES}
 
 
-def test_mystery_networks_builds_five_labelled_set_ups_in_under_a_second():
-    start = time.perf_counter()
+def test_mystery_networks_builds_five_labelled_set_ups():
     ms = mystery_networks()
-    assert time.perf_counter() - start < 1.0
     assert sorted(ms) == ["A", "B", "C", "D", "E"]
     assert all(isinstance(m, Mystery) and m.answer in LABELS for m in ms.values())
     assert {m.answer for m in ms.values()} == set(LABELS), "each label should occur once"

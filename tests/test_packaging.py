@@ -101,6 +101,17 @@ def test_environment_yml_installs_the_package_itself_in_editable_mode():
     assert "-e ." in [p.strip() for p in pip_section(environment())]
 
 
+def test_the_crosscheck_extra_pins_one_exact_torch_and_stays_out_of_environment_yml():
+    """The PyTorch cross-checks run against one tested version; conda / Binder users add that
+    large download only on purpose (pip install -e ".[crosscheck]"), so environment.yml lacks it."""
+    extra = [requirement(r) for r in pyproject()["project"]["optional-dependencies"]["crosscheck"]]
+    assert len(extra) == 1 and extra[0][0] == "torch", extra
+    assert re.fullmatch(r"==\d+\.\d+\.\d+", extra[0][1]), f"torch must be pinned exactly: {extra[0][1]!r}"
+    env = environment()
+    names = {requirement(r)[0] for r in conda_requirements(env) + pip_section(env) if not r.startswith("-")}
+    assert not names & {"torch", "pytorch"}
+
+
 def test_environment_python_satisfies_requires_python():
     env_python = dict(requirement(r) for r in conda_requirements(environment()))["python"]
     version = tuple(int(x) for x in re.search(r"(\d+(?:\.\d+)*)", env_python).group(1).split("."))

@@ -2,7 +2,9 @@
 
 Each notebook runs top to bottom in a fresh kernel on this interpreter, from
 its own folder, with no timing metadata and no live-widget state, so running
-twice gives the same file (apart from a printed timing).
+twice gives the same file on any machine. A cell tagged ``timing`` measures this
+machine's speed: it runs, but is stored without output (nbval then runs it
+without comparing, and a learner sees their own machine's time).
 Usage: python tools/run_notebooks.py notebooks/*.ipynb solutions/*.ipynb
 """
 
@@ -27,6 +29,7 @@ def run(path: Path) -> float:
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     elapsed = time.perf_counter() - start
     _drop_widget_views(nb)
+    _drop_timings(nb)
     nbformat.write(nb, path)
     return elapsed
 
@@ -43,6 +46,13 @@ def _drop_widget_views(nb) -> None:
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.outputs if view not in o.get("data", {})]
     nb.metadata.pop("widgets", None)
+
+
+def _drop_timings(nb) -> None:
+    """Store cells tagged ``timing`` unexecuted: a measured time differs on every run and machine."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "timing" in cell.metadata.get("tags", []):
+            cell.outputs, cell.execution_count = [], None
 
 
 if __name__ == "__main__":
