@@ -1,12 +1,12 @@
 # Two commands on a fresh machine with Python 3 and make:
-#   make lab    open the course in JupyterLab
+#   make lab    open the course in JupyterLab (make teach: the same with nbgrader's tools)
 #   make test   run every test (unit tests, notebooks with nbval, grading, browser)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test test-portable lock notebooks exercises bench lint clean
+.PHONY: lab teach test test-portable lock notebooks exercises grade student-release bench lint clean site
 
 # one BLAS thread per process: the test run already uses both cores (pytest -n 2)
 export OPENBLAS_NUM_THREADS ?= 1
@@ -22,9 +22,20 @@ $(STAMP): pyproject.toml requirements/lock.txt
 	$(BIN)/python -m pip install --quiet -c requirements/lock.txt -e ".[$(EXTRAS)]"
 	touch $(STAMP)
 
-# JupyterLab refuses to start as root (containers, Binder-like machines) without --allow-root
+# JupyterLab serves the repository root (so a lesson's link ../exercises/NN_x.ipynb opens) and
+# starts at lesson 00. Its configuration is project-local (.jupyter/, see .jupyter/README.md):
+# nothing in ~/.jupyter is read or changed. `make lab`: learners, nbgrader's tools and the news
+# pop-up off; `make teach`: the same course with nbgrader's tools on. JupyterLab refuses to start
+# as root (containers, Binder-like machines) without --allow-root.
+LAB = JUPYTER_DATA_DIR=$(CURDIR)/.jupyter/data $(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) \
+      --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb \
+      $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: $(STAMP)
-	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_start_here.ipynb
+	JUPYTER_CONFIG_DIR=$(CURDIR)/.jupyter/learner $(LAB)
+
+teach: $(STAMP)
+	JUPYTER_CONFIG_DIR=$(CURDIR)/.jupyter/teach $(LAB)
 
 # Two phases: everything in parallel on two workers, then the tests that start many kernels
 # or a browser (nbgrader grading, JupyterLab in Chromium) on their own.
@@ -47,8 +58,30 @@ notebooks: $(STAMP)
 exercises: $(STAMP)
 	$(BIN)/python tools/make_exercises.py
 
+# Autograde one assignment in an nbgrader course directory, then scan every submission for
+# attempts to game the grader (README, "Grading safely"); exit status 1 when one is flagged.
+#   make grade COURSE=~/vanishing-course ASSIGNMENT=01_chain_rule_decay
+COURSE ?= .
+ASSIGNMENT ?= $(error set ASSIGNMENT=NN_topic, e.g. make grade COURSE=~/course ASSIGNMENT=01_chain_rule_decay)
+grade: $(STAMP)
+	cd $(COURSE) && PATH=$(CURDIR)/$(BIN):$$PATH nbgrader autograde $(ASSIGNMENT)
+	$(BIN)/python tools/scan_submission.py $(COURSE)/submitted/*/$(ASSIGNMENT)
+
+# The course without solutions/ (for a graded class) in _build/student-release: the committed
+# files only (git archive), so nothing untracked or ignored slips in.
+student-release:
+	rm -rf _build/student-release && mkdir -p _build/student-release
+	git archive --format=tar HEAD -- . ':(exclude)solutions' | tar -x -C _build/student-release
+	@echo "_build/student-release: $$(find _build/student-release -type f | wc -l) files, no solutions/"
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# the static course site from the stored outputs (no execution) into _build/site;
+# `make site SITE_SOLUTIONS=0` leaves the instructors' solutions out
+SITE_SOLUTIONS ?= 1
+site: $(STAMP)
+	SITE_SOLUTIONS=$(SITE_SOLUTIONS) $(BIN)/python tools/build_site.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check vanishing tests benchmarks tools

@@ -18,9 +18,11 @@ Without them the test is skipped, except under CI=true, where it fails.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -35,6 +37,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "11_gradient_explorer.ipynb"
+LESSON_01 = ROOT / "notebooks" / "01_chain_rule_decay.ipynb"
+EXERCISE_01 = ROOT / "exercises" / "01_chain_rule_decay.ipynb"
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -48,7 +52,7 @@ SETTINGS = {                                   # JupyterLab user settings for th
 }
 GRADIENT = ".vanishing-gradient-explorer"
 PLOT = f"{GRADIENT} .widget-output .jp-RenderedImage img"
-START_TIMEOUT = 30.0
+START_TIMEOUT = 60.0                   # seconds; a busy two-core machine needs more than 30
 
 # Run alone, after the parallel run (see the Makefile): many kernel starts at once on two
 # cores can make a kernel miss its start-up deadline.
@@ -112,17 +116,20 @@ def stop(proc):
             proc.wait(timeout=5)
 
 
-@pytest.fixture
-def lab(tmp_path):
-    """A private JupyterLab serving a copy of lesson 11; yields (base URL, token, copy's name)."""
-    require_browser()
-    work = tmp_path / "work"
-    work.mkdir()
-    shutil.copy2(NOTEBOOK, work / NOTEBOOK.name)
+@contextlib.contextmanager
+def serve(tmp_path: Path, work: Path, config: Path | None = None):
+    """A private JupyterLab serving ``work``; yields (base URL, token).
+
+    ``config``: a JupyterLab configuration folder to copy in (the course's own, .jupyter/learner,
+    for what `make lab` shows); by default an empty one.
+    """
     private = {name: tmp_path / name for name in ("config", "data", "runtime", "settings",
                                                   "workspaces", "ipython")}
-    for path in private.values():
-        path.mkdir()
+    for name, path in private.items():
+        if name == "config" and config is not None:
+            shutil.copytree(config, path, ignore=shutil.ignore_patterns("lab"))
+        else:
+            path.mkdir()
     write_settings(private["settings"])
     token, port = os.urandom(24).hex(), free_port()
     env = dict(os.environ,
@@ -146,11 +153,35 @@ def lab(tmp_path):
     try:
         base = f"http://127.0.0.1:{port}"
         wait_until_ready(proc, f"{base}/api/status?token={token}", log)
-        yield base, token, NOTEBOOK.name
+        yield base, token
     finally:
         stop(proc)
         ARTIFACTS.mkdir(exist_ok=True)
-        shutil.copy(log, ARTIFACTS / "browser-jupyterlab.log")
+        shutil.copy(log, ARTIFACTS / f"browser-jupyterlab-{work.name}.log")
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """A private JupyterLab serving a copy of lesson 11; yields (base URL, token, copy's name)."""
+    require_browser()
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy2(NOTEBOOK, work / NOTEBOOK.name)
+    with serve(tmp_path, work) as (base, token):
+        yield base, token, NOTEBOOK.name
+
+
+@pytest.fixture
+def course(tmp_path):
+    """JupyterLab as `make lab` runs it: the repository's layout at the root (a copy of lesson 01
+    in notebooks/ and of its exercise in exercises/) and the course's learner configuration."""
+    require_browser()
+    work = tmp_path / "course"
+    for path in (LESSON_01, EXERCISE_01):
+        (work / path.parent.name).mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, work / path.parent.name / path.name)
+    with serve(tmp_path, work, config=ROOT / ".jupyter" / "learner") as (base, token):
+        yield base, token
 
 
 def test_a_missing_browser_skips_locally_but_fails_under_ci(monkeypatch, tmp_path):
@@ -213,7 +244,7 @@ def run_lesson_and_interact(page, expect, url):
     # Run menu -> Run All Cells; then every code cell gets an execution count ([n], not [ ] or [*])
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
-    page.wait_for_function(ALL_CELLS_RAN)
+    page.wait_for_function(ALL_CELLS_RAN, timeout=3 * WAIT)   # Run All: slower on a busy machine
     page.wait_for_function(KERNEL_READY)
     expect(page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
            ).to_have_count(0)
@@ -244,3 +275,44 @@ def run_lesson_and_interact(page, expect, url):
     page.locator(f"{GRADIENT} .vanishing-left select").select_option("tanh")
     expect(status).to_contain_text("tanh: layer 1", timeout=WAIT)
     expect(plot).not_to_have_attribute("src", src, timeout=WAIT)
+
+
+SCROLL_TO_LINK = """(text) => {
+    // scroll the notebook to its end (cells far down may not be rendered yet), until the link exists
+    const outer = document.querySelector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer");
+    if (outer) outer.scrollTop = outer.scrollHeight;
+    return [...document.querySelectorAll(".jp-MarkdownCell a")].some(a => a.textContent.includes(text));
+}"""
+
+
+@pytest.mark.browser
+def test_a_lessons_exercise_link_opens_the_exercise_in_a_learners_jupyterlab(course):
+    """`make lab` serves the repository root: the link ../exercises/01_... in lesson 01's last cell
+    opens the exercise. The learner's JupyterLab shows no nbgrader menu or sidebar."""
+    from playwright.sync_api import expect, sync_playwright
+
+    base, token = course
+    originals = {path: sha256(path) for path in (LESSON_01, EXERCISE_01)}
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                     headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(WAIT)
+            try:
+                page.goto(f"{base}/lab/tree/notebooks/{LESSON_01.name}?reset&token={token}")
+                page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for()
+                expect(page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader")).to_have_count(0)
+                expect(page.locator(".lm-TabBar-tab", has_text="Create Assignment")).to_have_count(0)
+                page.wait_for_function(SCROLL_TO_LINK, arg=f"exercises/{EXERCISE_01.name}")
+                link = page.locator(".jp-MarkdownCell a", has_text=f"exercises/{EXERCISE_01.name}")
+                expect(link.last).to_be_visible()
+                link.last.click()
+                expect(page).to_have_url(re.compile(rf"/lab/tree/exercises/{EXERCISE_01.name}"))
+                expect(page.locator(".jp-NotebookPanel h1", has_text="Exercises 01")).to_be_visible()
+            finally:
+                page.screenshot(path=str(ARTIFACTS / "browser-exercise-link.png"), full_page=False)
+        finally:
+            browser.close()
+    assert {path: sha256(path) for path in originals} == originals, "the test modified the course"

@@ -152,3 +152,22 @@ def test_student_version_shows_no_solution_and_no_hidden_test(path):
     solutions = [c for c in nb.cells if meta(c).get("solution")]
     assert solutions and all("YOUR CODE HERE" in c.source or "YOUR ANSWER HERE" in c.source
                              for c in solutions), f"exercises/{path.name}: every answer cell needs a stub"
+
+
+def test_hidden_tests_literal_expected_values_match_the_package():
+    """tools/expected_values.py --check: the numbers written into hidden tests are what the package computes."""
+    done = subprocess.run([sys.executable, str(ROOT / "tools" / "expected_values.py"), "--check"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=IDS)
+def test_no_test_cell_relies_on_numpys_default_atol(path):
+    """np.isclose/np.allclose default to atol=1e-8, which hides errors in small numbers (a sigma'
+    taken one layer too high changes a delta of 6e-3 by 5e-9): every call states its atol."""
+    for cell in load(path).cells:
+        if not is_test(cell) and not meta(cell).get("solution"):
+            continue
+        for call in re.findall(r"np\.(?:isclose|allclose)\((?:[^()]|\([^()]*\))*\)", cell.source):
+            assert "atol" in call or re.search(r",\s*0(\.0)?\s*\)$", call), (
+                f"{path.name} {meta(cell).get('grade_id')}: {call[:90]} keeps the default atol=1e-8")

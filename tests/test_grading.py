@@ -23,6 +23,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -40,6 +41,9 @@ LOOPING_STUDENT = "infinite_loop"      # graded on its own with a short per-cell
 LOOP_TIMEOUT = 4                        # seconds per cell for that student: bounds the endless loop
 CELL_TIMEOUT = 120                      # seconds per cell for everyone else (some exercises train a net)
 COURSES = max(2, min(4, os.cpu_count() or 2))   # course directories graded in parallel
+# README, "Grading safely": feedback must not show the hidden tests (nbgrader's default keeps them)
+FEEDBACK_PREPROCESSORS = ["nbgrader.preprocessors.GetGrades", "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+                          "nbgrader.preprocessors.ClearHiddenTests"]
 
 # Run alone, after the parallel run (see the Makefile): many kernel starts at once on two
 # cores can make a kernel miss its start-up deadline.
@@ -181,6 +185,51 @@ def matrix(release, solution):
     }
 
 
+# The three cheats an outside review graded to full or partial marks: each must score 0 or be flagged
+# by tools/scan_submission.py (the answers of all three are wrong or missing).
+CHEAT_TRANSFORMER = '''
+get_ipython().input_transformers_cleanup.append(
+    lambda lines: ["pass\\n"] if any("assert" in line for line in lines) else lines)
+'''
+CHEAT_STEAL = '''
+import json
+import pathlib
+
+def _steal(grade_id):
+    for folder in pathlib.Path.cwd().resolve().parents:
+        for path in folder.glob("source/*/*.ipynb"):
+            for cell in json.loads(path.read_text())["cells"]:
+                if cell["metadata"].get("nbgrader", {}).get("grade_id") == grade_id:
+                    return "".join(cell["source"])
+    return ""
+
+exec(_steal("ex1_forward"))
+'''
+CHEAT_PATCH = '''
+np.allclose = lambda *args, **kwargs: True
+np.isclose = lambda *args, **kwargs: True
+
+def forward_chain(weights, x=1.0):
+    return np.full(len(weights), 0.1), np.full(len(weights), 0.5)
+'''
+CHEATS = {
+    "cheat_transformer": {"ex1_forward": CHEAT_TRANSFORMER},
+    "cheat_source": {"ex1_forward": CHEAT_STEAL,
+                     **{gid: f"exec(_steal({gid!r}))"
+                        for gid in ("ex1_deltas", "ex2_depth", "ex3_ratios", "ex4_numbers", "ex4_underflow")}},
+    "cheat_patch": {"ex1_forward": CHEAT_PATCH,
+                    "ex1_deltas": "def chain_deltas(weights, z):\n    return np.full(len(z), 0.5)",
+                    "ex2_depth": "delta1_L4, delta1_L5, delta1_L6 = 3e-6, 2e-7, 1e-8\nshrink_per_layer = 20.0",
+                    "ex3_ratios": "delta_ratio, grad_w_ratio, blog_delta1 = 2.0, 3.0, 1.5e-5",
+                    "ex4_numbers": "quarter_pow_19 = 1e-12\nlog10_delta1_L20, log10_delta1_L1000 = -30.0, -1600.0"
+                                   "\ndelta1_L1000_float64 = 1e-300",
+                    "ex4_underflow": "def layers_until_underflow(factor, dtype=np.float64):\n"
+                                     "    if not 0 < factor < 1:\n        raise ValueError('factor')\n"
+                                     "    return {0.5: 1023, 0.25: 64}.get(factor, 7)"},
+}
+CHEAT_FLAGS = {"cheat_transformer": "input_transformers_cleanup", "cheat_source": "uses exec",
+               "cheat_patch": "assigns to np.allclose"}
+
 MATRIX_STUDENTS = ("full", "release", "partial", "syntax_error", "raises", LOOPING_STUDENT,
                    "edited_tests", "deleted_tests")
 
@@ -211,7 +260,8 @@ class Course:
             f"c.CourseDirectory.root = {str(self.root)!r}\n"
             f"c.Exchange.root = {str(base / (name + '-exchange'))!r}\n"
             f"c.ExecutePreprocessor.timeout = {CELL_TIMEOUT}\n"
-            "c.OverwriteCells.add_missing_cells = True\n", encoding="utf-8")
+            "c.OverwriteCells.add_missing_cells = True\n"
+            f"c.GenerateFeedback.preprocessors = {FEEDBACK_PREPROCESSORS!r}\n", encoding="utf-8")
         self.db_url = f"sqlite:///{self.root / 'gradebook.db'}"
 
     def add_source(self, path: Path) -> None:
@@ -291,6 +341,9 @@ def graded(tmp_path_factory):
     for student, (nb, failing) in matrix(host[MATRIX].release(MATRIX), solution).items():
         host[MATRIX].submit(student, MATRIX, nb)
         expected[MATRIX, student] = failing
+    for student, answers in CHEATS.items():
+        host[MATRIX].submit(student, MATRIX, submission(host[MATRIX].release(MATRIX), solution, answered=set(),
+                                                        replace=answers))
     for path in others:
         course = host[path.stem]
         release = course.release(path.stem)
@@ -305,6 +358,8 @@ def graded(tmp_path_factory):
         if course is host[MATRIX]:
             steps.append(["autograde", MATRIX, "--student", LOOPING_STUDENT,
                           f"--ExecutePreprocessor.timeout={LOOP_TIMEOUT}"])
+        if course is host[MATRIX]:
+            steps.append(["generate_feedback", MATRIX, "--student", "full"])
         steps.append(["export", "--to", "grades.csv"])
         runs.append(course.start(*steps, dump=True))
     finish(*runs)
@@ -395,3 +450,47 @@ def test_infinite_loop_is_stopped_by_the_cell_timeout(graded):
     assert any(o.output_type == "error" for o in loop.outputs), "the looping cell should end with an error"
     # no wall-clock assertion here: a loaded machine grades slowly; the cell timeout is the guard
     # against the hang, and budgets belong in `make bench`
+
+
+@pytest.mark.parametrize("student", sorted(CHEATS))
+def test_every_cheat_scores_zero_or_is_flagged_by_the_scanner(graded, student):
+    course = graded["host"][MATRIX]
+    notebook = course.root / "submitted" / student / MATRIX / f"{MATRIX}.ipynb"
+    scan = subprocess.run([sys.executable, str(ROOT / "tools" / "scan_submission.py"), str(notebook)],
+                          capture_output=True, text=True, timeout=60)
+    score = sum(g["auto"] or 0 for g in cell_scores(graded, MATRIX, student).values())
+    flagged = scan.returncode == 1 and CHEAT_FLAGS[student] in scan.stdout
+    assert score == 0 or flagged, f"{student} scored {score} and the scanner did not flag it:\n{scan.stdout}"
+    assert flagged, f"the scanner must name the cheat ({CHEAT_FLAGS[student]!r}):\n{scan.stdout}{scan.stderr}"
+
+
+def test_patching_numpy_earns_nothing_because_hidden_tests_compare_literals(graded):
+    scores = cell_scores(graded, MATRIX, "cheat_patch")
+    earned = {cell: g["auto"] for cell, g in scores.items() if g["auto"]}
+    assert not earned, f"wrong answers behind a patched np.allclose/np.isclose earned points: {earned}"
+
+
+def test_honest_submissions_are_not_flagged(graded):
+    course = graded["host"][MATRIX]
+    honest = [course.root / "submitted" / s / MATRIX / f"{MATRIX}.ipynb" for s in ("full", "partial")]
+    scan = subprocess.run([sys.executable, str(ROOT / "tools" / "scan_submission.py"), *map(str, honest)],
+                          capture_output=True, text=True, timeout=60)
+    findings = [line for line in scan.stdout.splitlines() if "stored output lacks" not in line]
+    assert not findings, "false alarms on honest code:\n" + "\n".join(findings)
+
+
+def test_feedback_html_shows_no_hidden_test(graded):
+    import html
+
+    course = graded["host"][MATRIX]
+    pages = list((course.root / "feedback" / "full" / MATRIX).glob("*.html"))
+    assert pages, "generate_feedback wrote no HTML"
+    text = html.unescape(re.sub(r"<[^>]+>", "", pages[0].read_text(encoding="utf-8")))   # code without markup
+    solution = nbformat.read(ROOT / "solutions" / f"{MATRIX}.ipynb", as_version=4)
+    hidden = [line.strip() for c in solution.cells if is_autograded_test(c)
+              for line in c.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0].split("\n")
+              if len(line.strip()) > 25]
+    assert hidden, "the solutions notebook has no hidden test lines to look for"
+    leaked = [line for line in hidden if line in text]
+    assert not leaked, f"the feedback shows hidden tests: {leaked[:3]}"
+    assert "def forward_chain" in text, "the feedback should still show the student's answers"

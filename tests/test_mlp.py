@@ -422,7 +422,7 @@ def test_a_non_finite_residual_scale_is_rejected():
     (np.ones((2, 4)), r"X must have shape \(batch, 3\)"),
     (np.array([[1.0, np.nan, 0.0]]), "X must contain only finite numbers"),
     (np.array([[1.0, np.inf, 0.0]]), "X must contain only finite numbers"),
-    ([["a", "b", "c"]], "X must be an array of numbers"),
+    ([["a", "b", "c"]], "X must be a number or an array of numbers"),
 ])
 def test_bad_inputs_to_forward_name_X(X, message):
     net = MLP([3, 4, 2])

@@ -49,7 +49,7 @@ def test_repeated_activation_gets_numbered_panel_labels():
     assert list(profiles) == ["relu (1)", "relu (2)"]
 
 
-def test_render_gradient_comparison_plots_every_layer_norm_on_a_shared_log_axis():
+def test_render_gradient_comparison_plots_every_layer_norm_on_its_own_log_axis():
     fig = widgets.render_gradient_comparison(depth=12, width=16, batch=32)
     profiles = widgets.compare_profiles(depth=12, width=16, batch=32)
     assert [ax.get_title(loc="left") for ax in fig.axes] == ["sigmoid", "relu"]
@@ -58,9 +58,27 @@ def test_render_gradient_comparison_plots_every_layer_norm_on_a_shared_log_axis(
         np.testing.assert_array_equal(x, np.arange(1, 13))
         np.testing.assert_array_equal(y, p.grad_norm)
     assert all(ax.get_yscale() == "log" for ax in fig.axes)
-    lo, hi = fig.axes[1].get_ylim()                      # shared: both panels on one scale
-    every = np.concatenate([p.grad_norm for p in profiles.values()])
-    assert lo < every.min() and every.max() < hi
+    for ax, p in zip(fig.axes, profiles.values()):       # each panel spans its own values
+        lo, hi = ax.get_ylim()
+        assert lo < p.grad_norm.min() and p.grad_norm.max() < hi
+        assert np.log10(hi / lo) < np.log10(p.grad_norm.max() / p.grad_norm.min()) + 3
+
+
+def test_a_small_profile_is_not_flattened_by_a_large_one_in_the_other_panel():
+    fig = widgets.render_gradient_comparison(depth=20, width=64, activations=("tanh", "relu"),
+                                             residual=True)
+    tanh_lo, tanh_hi = fig.axes[0].get_ylim()
+    relu_lo, relu_hi = fig.axes[1].get_ylim()
+    assert relu_lo > tanh_hi                              # the two ranges do not even overlap
+
+
+def test_the_chain_legend_does_not_cover_the_weight_gradient_line():
+    fig = widgets.render_chain(depth=4, weight=0.1, activation="relu")
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    box = ax.get_legend().get_window_extent()
+    xy = ax.transData.transform(np.column_stack(ax.lines[1].get_data()))
+    assert not any(box.contains(x, y) for x, y in xy)
 
 
 def test_redraw_in_place_reuses_the_figure_and_changes_the_data():

@@ -2,8 +2,9 @@
 
 Every function takes a number or a NumPy array ``z`` (the pre-activation) and
 returns float64 of the same shape. The derivatives are written so that they
-stay accurate and warning-free for any finite ``z``: no ``exp`` of a large
-positive number is ever evaluated.
+stay accurate and warning-free for any ``z``, including +-inf: no ``exp`` of a
+large positive number is ever evaluated. A NaN entry gives NaN, as in NumPy;
+a string or None is refused with a TypeError.
 
 >>> from vanishing.activations import sigmoid, sigmoid_prime
 >>> float(sigmoid(0.0)), float(sigmoid_prime(0.0))
@@ -19,6 +20,8 @@ from typing import Callable
 
 import numpy as np
 
+from . import _check
+
 __all__ = [
     "Activation", "get", "names",
     "sigmoid", "sigmoid_prime", "log10_sigmoid_prime",
@@ -31,12 +34,12 @@ _LOG10_E = np.log10(np.e)
 
 
 def _float(z) -> np.ndarray:
-    """``z`` as a float64 array, or a TypeError that names ``z``."""
-    try:
-        arr = np.asarray(z, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"z must be a number or an array of numbers, got {type(z).__name__}") from None
-    return arr
+    """``z`` as a float64 array, or a TypeError that names ``z`` (a string or None is not a number)."""
+    if isinstance(z, np.ndarray) and z.dtype == np.float64:
+        return z                                 # the common cases, at no cost
+    if isinstance(z, float):
+        return np.float64(z)
+    return _check.float_array(z, "z")
 
 
 # --- sigmoid -----------------------------------------------------------------
@@ -115,15 +118,23 @@ def relu_prime(z):
     return (_float(z) > 0).astype(np.float64)
 
 
+def _slope(alpha) -> float:
+    """Leaky ReLU's slope for z <= 0, a number in [0, 1]."""
+    alpha = _check.finite_float(alpha, "alpha")
+    if not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"alpha must be in [0, 1] (the slope for z <= 0), got {alpha}")
+    return alpha
+
+
 def leaky_relu(z, alpha: float = 0.01):
     r"""Leaky ReLU: :math:`z` for z > 0, :math:`\alpha z` otherwise."""
     z = _float(z)
-    return np.where(z > 0, z, alpha * z)
+    return np.where(z > 0, z, _slope(alpha) * z)
 
 
 def leaky_relu_prime(z, alpha: float = 0.01):
     r"""Derivative of leaky ReLU: 1 for z > 0, :math:`\alpha` otherwise."""
-    return np.where(_float(z) > 0, 1.0, alpha)
+    return np.where(_float(z) > 0, 1.0, _slope(alpha))
 
 
 def elu(z, alpha: float = 1.0):
@@ -132,13 +143,13 @@ def elu(z, alpha: float = 1.0):
     ``expm1`` is evaluated at ``min(z, 0)`` so a large positive z never overflows.
     """
     z = _float(z)
-    return np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0.0)))
+    return np.where(z > 0, z, _check.finite_float(alpha, "alpha") * np.expm1(np.minimum(z, 0.0)))
 
 
 def elu_prime(z, alpha: float = 1.0):
     r"""Derivative of ELU: 1 for z > 0, :math:`\alpha e^{z}` otherwise."""
     z = _float(z)
-    return np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0.0)))
+    return np.where(z > 0, 1.0, _check.finite_float(alpha, "alpha") * np.exp(np.minimum(z, 0.0)))
 
 
 def linear(z):

@@ -37,7 +37,7 @@ from . import _check
 from . import activations as act
 from ._table import Table
 
-__all__ = ["ChainTrace", "trace_chain", "chain_output", "format_power", "OUTS"]
+__all__ = ["ChainTrace", "trace_chain", "chain_output", "format_power", "log10_ratio", "OUTS"]
 
 OUTS = ("activation", "bce", "mse")
 
@@ -50,6 +50,13 @@ def format_power(log10: float, sign: float = 1.0, digits: int = 4) -> str:
     >>> format_power(float("-inf"))   # an exact zero (a dead ReLU, say)
     '0'
     """
+    log10 = _check.real_float(log10, "log10")
+    sign = _check.finite_float(sign, "sign")
+    digits = _check.positive_int(digits, "digits")
+    if digits > 17:
+        raise ValueError(f"digits must be at most 17 (float64 holds about 17 digits), got {digits}")
+    if math.isnan(log10) or log10 == math.inf:
+        raise ValueError(f"log10 must be a finite number or -inf (an exact zero), got {log10}")
     if sign == 0 or log10 == -math.inf:
         return "0"
     exponent = math.floor(log10)
@@ -66,21 +73,41 @@ def _forward(w, b, x, fs):
     z = np.empty(len(w))
     a = np.empty(len(w))
     prev = x
-    with np.errstate(over="raise", invalid="raise"):
-        for i, f in enumerate(fs):
-            try:
-                z[i] = w[i] * prev + b[i]
-                a[i] = f.f(z[i])
-            except FloatingPointError:
-                raise ValueError(
-                    f"the forward pass overflows float64 at layer {i + 1}: reduce the "
-                    "weights or the depth") from None
-            if not (np.isfinite(z[i]) and np.isfinite(a[i])):
-                raise ValueError(
-                    f"the forward pass overflows float64 at layer {i + 1} (z = {z[i]}): "
-                    "reduce the weights or the depth")
-            prev = a[i]
+    for i, (w_i, b_i, f) in enumerate(zip(w.tolist(), b.tolist(), fs)):   # Python floats: fast
+        z_i = w_i * prev + b_i
+        a_i = float(f.f(z_i))
+        if not (math.isfinite(z_i) and math.isfinite(a_i)):
+            raise ValueError(f"the forward pass overflows float64 at layer {i + 1} (z = {z_i}): "
+                             "reduce the weights or the depth")
+        z[i], a[i], prev = z_i, a_i, a_i
     return z, a
+
+
+def _per_activation(fs, z):
+    """f'(z_l) and log10 f'(z_l) for every layer, one vectorised call per distinct activation."""
+    if all(f is fs[0] for f in fs):
+        return fs[0].prime(z), fs[0].log10_prime(z)
+    fprime, log_fprime = np.empty(len(z)), np.empty(len(z))
+    names = np.array([f.name for f in fs])
+    for f in {f.name: f for f in fs}.values():
+        mask = names == f.name
+        fprime[mask], log_fprime[mask] = f.prime(z[mask]), f.log10_prime(z[mask])
+    return fprime, log_fprime
+
+
+def _log10_bce_delta(z_L, y):
+    """log10 |delta_L| and its sign for binary cross-entropy, delta_L = sigma(z_L) - y.
+
+    Written as (1 - y) sigma(z_L) - y sigma(-z_L): no cancellation when a_L rounds to 1.
+    For y = 0 or 1 it is +-sigma(+-z_L), whose log10 is taken directly, so a delta below
+    float64's range (z_L = 800: 10^-347.4) keeps its exponent.
+    """
+    d_L = (1.0 - y) * float(act.sigmoid(z_L)) - y * float(act.sigmoid(-z_L))
+    if abs(d_L) > 1e-300 or y not in (0.0, 1.0):
+        return np.log10(abs(d_L)), np.sign(d_L)
+    u = z_L if y == 0.0 else -z_L                # d_L = sigma(z_L) or -sigma(-z_L)
+    log10_sigma = (min(u, 0.0) - math.log1p(math.exp(-abs(u)))) / math.log(10.0)
+    return log10_sigma, (1.0 if y == 0.0 else -1.0)
 
 
 def _loss_and_seed(out, z_L, a_L, y, f_L):
@@ -88,7 +115,8 @@ def _loss_and_seed(out, z_L, a_L, y, f_L):
     if out == "activation":
         return a_L, 1.0
     if out == "mse":
-        return (a_L - y) ** 2, 2.0 * (a_L - y)
+        with np.errstate(over="ignore"):         # beyond float64 the loss is inf, honestly
+            return (a_L - y) ** 2, 2.0 * (a_L - y)
     # binary cross-entropy on the logit z_L, stable for any z_L:
     # -y ln s(z) - (1-y) ln(1-s(z)) = max(z, 0) - y z + ln(1 + e^{-|z|})
     loss = max(z_L, 0.0) - y * z_L + math.log1p(math.exp(-abs(z_L)))
@@ -145,13 +173,17 @@ class ChainTrace(Table):
     # --- how much smaller is layer 1 than layer L? ---------------------------
     @property
     def log10_delta_ratio(self) -> float:
-        """log10(|delta_L| / |delta_1|): how many powers of ten layer 1's delta lost."""
-        return float(self.log10_delta[-1] - self.log10_delta[0])
+        """log10(|delta_L| / |delta_1|): how many powers of ten layer 1's delta lost.
+
+        An exact zero counts: inf when only delta_1 is 0, -inf when only delta_L is,
+        nan (0/0, undefined) when both are.
+        """
+        return log10_ratio(self.log10_delta[-1], self.log10_delta[0])
 
     @property
     def log10_grad_w_ratio(self) -> float:
-        """log10(|dOut/dw_L| / |dOut/dw_1|)."""
-        return float(self.log10_grad_w[-1] - self.log10_grad_w[0])
+        """log10(|dOut/dw_L| / |dOut/dw_1|), with exact zeros as in ``log10_delta_ratio``."""
+        return log10_ratio(self.log10_grad_w[-1], self.log10_grad_w[0])
 
     @property
     def delta_ratio(self) -> float:
@@ -196,15 +228,31 @@ class ChainTrace(Table):
                 f"{self.out_description}")
 
 
+def log10_ratio(log10_last: float, log10_first: float) -> float:
+    """log10(|last| / |first|) from the two log10 magnitudes (-inf is an exact zero).
+
+    0/0 is undefined (nan), x/0 is inf and 0/x is -inf, all without a NumPy warning.
+    """
+    log10_last = _check.real_float(log10_last, "log10_last")
+    log10_first = _check.real_float(log10_first, "log10_first")
+    if log10_last == -math.inf or log10_first == -math.inf:
+        if log10_last == log10_first:
+            return math.nan
+        return -math.inf if log10_last == -math.inf else math.inf
+    return float(log10_last - log10_first)
+
+
 def _ratio(log10: float, name: str, alternative: str) -> float:
+    if math.isnan(log10):
+        raise ValueError(f"{name} is 0/0 (both gradients are exactly 0): it is undefined")
     if abs(log10) > 300:
         raise ValueError(f"{name} is 10^{log10:.2f}, beyond float64's range; read {alternative}")
     return 10.0 ** log10
 
 
 def _activations(activation, depth):
-    if isinstance(activation, (str, act.Activation)):
-        return [act.get(activation)] * depth
+    if isinstance(activation, (str, act.Activation)) or not hasattr(activation, "__len__"):
+        return [act.get(activation)] * depth      # one name (get() names a wrong type)
     activation = list(activation)
     if len(activation) != depth:
         raise ValueError(f"activation must be one name or a list of depth={depth} names "
@@ -231,6 +279,8 @@ def trace_chain(depth, weight, bias=0.0, x=1.0, activation="sigmoid", out="activ
     3.889e-06
     """
     depth = _check.positive_int(depth, "depth")
+    _check.budget(f"trace_chain(depth={depth})", nbytes=20 * 8 * depth,
+                  work=2 * _check.LOOP_COST * depth)        # a Python step and a call per layer
     w = _check.per_layer(weight, depth, "weight")
     b = _check.per_layer(bias, depth, "bias")
     x = _check.finite_float(x, "x")
@@ -251,26 +301,24 @@ def trace_chain(depth, weight, bias=0.0, x=1.0, activation="sigmoid", out="activ
                                  f"'sigmoid'), got {fs[-1].name!r}")
 
     z, a = _forward(w, b, x, fs)
-    fprime = np.array([f.prime(zi) for f, zi in zip(fs, z)], dtype=np.float64)
-    log_fprime = np.array([f.log10_prime(zi) for f, zi in zip(fs, z)], dtype=np.float64)
+    fprime, log_fprime = _per_activation(fs, z)
     output, seed = _loss_and_seed(out, z[-1], a[-1], y, fs[-1])
 
     with np.errstate(divide="ignore"):           # log10(0) = -inf marks an exact zero
         log_w = np.log10(np.abs(w))
-        log_d = np.empty(depth)
-        sign_d = np.empty(depth)
         # the sign of f'(z_l) from its log: f'(z) can underflow to 0.0 while log10 f'(z) is finite
         sign_fp = np.where(np.isneginf(log_fprime), 0.0, np.where(fprime < 0, -1.0, 1.0))
         if seed is None:                         # BCE: delta_L = a_L - y
-            # = (1 - y) sigma(z_L) - y sigma(-z_L): no cancellation when a_L rounds to 1
-            d_L = (1.0 - y) * float(act.sigmoid(z[-1])) - y * float(act.sigmoid(-z[-1]))
-            log_d[-1], sign_d[-1] = np.log10(abs(d_L)), np.sign(d_L)
+            log_d_L, sign_d_L = _log10_bce_delta(z[-1], y)
         else:
-            log_d[-1] = np.log10(abs(seed)) + log_fprime[-1]
-            sign_d[-1] = np.sign(seed) * sign_fp[-1]
-        for i in range(depth - 2, -1, -1):       # delta_l = delta_{l+1} w_{l+1} f'(z_l)
-            log_d[i] = log_d[i + 1] + log_w[i + 1] + log_fprime[i]
-            sign_d[i] = sign_d[i + 1] * np.sign(w[i + 1]) * sign_fp[i]
+            log_d_L = np.log10(abs(seed)) + log_fprime[-1]
+            sign_d_L = np.sign(seed) * sign_fp[-1]
+        # delta_l = delta_{l+1} w_{l+1} f'(z_l), as running sums of logs and products of signs,
+        # added in the order log_d[l+1] + log_w[l+1] + log_fprime[l], layer L-1 down to 1
+        steps = np.empty(2 * depth - 1)
+        steps[0], steps[1::2], steps[2::2] = log_d_L, log_w[:0:-1], log_fprime[-2::-1]
+        log_d = np.cumsum(steps)[::2][::-1]
+        sign_d = np.cumprod(np.concatenate([[sign_d_L], np.sign(w[:0:-1]) * sign_fp[-2::-1]]))[::-1]
         a_prev = np.concatenate([[x], a[:-1]])
         log_gw = log_d + np.log10(np.abs(a_prev))
         sign_gw = sign_d * np.sign(a_prev)
@@ -293,4 +341,6 @@ def chain_output(weight, bias=0.0, x=1.0, activation="sigmoid", out="activation"
     """
     if depth is None:
         depth = 1 if np.ndim(weight) == 0 else len(weight)
+        if depth == 0:
+            raise ValueError("weight must be one number or a non-empty sequence (one per layer)")
     return trace_chain(depth, weight, bias, x, activation, out, y).output

@@ -38,7 +38,7 @@ import numpy as np
 
 from . import activations as act
 from ._table import Table
-from .chain import ChainTrace, format_power
+from .chain import ChainTrace, format_power, log10_ratio
 
 __all__ = ["QUANTITIES", "Conventions", "compare_conventions"]
 
@@ -90,11 +90,13 @@ class Conventions(Table):
     def log10_ratio(self, quantity: str) -> float:
         """log10(|g_L| / |g_1|) for the chosen quantity: the powers of ten layer 1 lost."""
         logs = self.log10(quantity)
-        return float(logs[-1] - logs[0])
+        return log10_ratio(logs[-1], logs[0])
 
     def ratio(self, quantity: str) -> float:
         """|g_L| / |g_1| as a float (raises beyond float64's range: read ``log10_ratio``)."""
         log10 = self.log10_ratio(quantity)
+        if math.isnan(log10):
+            raise ValueError(f"the {QUANTITIES[quantity]} ratio is 0/0 (both are exactly 0): undefined")
         if abs(log10) > 300:
             raise ValueError(f"the {QUANTITIES[quantity]} ratio is 10^{log10:.2f}, beyond float64's "
                              "range; read log10_ratio")

@@ -11,6 +11,8 @@ shape (n, 1) with labels 0.0 / 1.0.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from . import _check
@@ -25,11 +27,20 @@ def _noise(value, name="noise"):
     return value
 
 
+def _points(n, seed, per_point: int, call: str) -> tuple:
+    """n and a random generator, after checking n, the seed and the memory the data need.
+
+    ``call`` names the call, with ``{n}`` where n goes: "two_moons(n={n})".
+    """
+    n = _check.positive_int(n, "n")
+    _check.budget(call.format(n=n), nbytes=8 * per_point * n)
+    return n, np.random.default_rng(_check.seed(seed))
+
+
 def two_moons(n: int = 200, noise: float = 0.1, seed: int = 0):
     """Two interleaving half circles, n // 2 points each (class 0 upper, class 1 lower)."""
-    n = _check.positive_int(n, "n")
+    n, rng = _points(n, seed, 12, "two_moons(n={n})")
     noise = _noise(noise)
-    rng = np.random.default_rng(seed)
     n0 = n // 2
     t0, t1 = np.pi * rng.random(n0), np.pi * rng.random(n - n0)
     upper = np.column_stack([np.cos(t0), np.sin(t0)])
@@ -41,12 +52,11 @@ def two_moons(n: int = 200, noise: float = 0.1, seed: int = 0):
 
 def spirals(n: int = 200, turns: float = 1.5, noise: float = 0.05, seed: int = 0):
     """Two interleaved spirals (a harder task: a deep net needs to bend space a lot)."""
-    n = _check.positive_int(n, "n")
+    n, rng = _points(n, seed, 12, "spirals(n={n})")
     turns = _check.finite_float(turns, "turns")
     if turns <= 0:
         raise ValueError(f"turns must be > 0, got {turns}")
     noise = _noise(noise)
-    rng = np.random.default_rng(seed)
     n0 = n // 2
     labels = np.concatenate([np.zeros(n0), np.ones(n - n0)])
     r = rng.random(n)
@@ -65,9 +75,8 @@ def memory_task(n: int = 256, lag: int = 10, seed: int = 0):
 
     Returns X of shape (n, lag, 1) and y of shape (n, 1).
     """
-    n = _check.positive_int(n, "n")
     lag = _check.positive_int(lag, "lag")
-    rng = np.random.default_rng(seed)
+    n, rng = _points(n, seed, 2 * lag + 2, "memory_task(n={n}, lag=%d)" % lag)
     bits = rng.integers(0, 2, size=n).astype(np.float64)
     X = 0.1 * rng.standard_normal((n, lag, 1))
     X[:, 0, 0] = 2.0 * bits - 1.0
@@ -81,17 +90,25 @@ def digits(classes=(0, 1), seed: int = 0, test_fraction: float = 0.25):
     scales pixels to [0, 1] and splits deterministically.
     Returns (X_train, y_train, X_test, y_test).
     """
-    from sklearn.datasets import load_digits
+    if isinstance(classes, (str, bytes)) or not hasattr(classes, "__len__"):
+        raise TypeError(f"classes must be two different digits in 0..9, got {classes!r}")
+    if len(classes) != 2 or not all(isinstance(c, numbers.Integral) and not isinstance(c, bool)
+                                    and 0 <= c <= 9 for c in classes) or classes[0] == classes[1]:
+        raise ValueError(f"classes must be two different digits (integers) in 0..9, got {classes}")
     classes = tuple(int(c) for c in classes)
-    if len(classes) != 2 or not all(0 <= c <= 9 for c in classes) or classes[0] == classes[1]:
-        raise ValueError(f"classes must be two different digits in 0..9, got {classes}")
+    seed = _check.seed(seed)
+    test_fraction = _check.finite_float(test_fraction, "test_fraction")
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
+    from sklearn.datasets import load_digits
     data = load_digits()
     keep = np.isin(data.target, classes)
     X = data.data[keep].astype(np.float64) / 16.0
     y = (data.target[keep] == classes[1]).astype(np.float64)[:, None]
     order = np.random.default_rng(seed).permutation(len(X))
     n_test = int(round(test_fraction * len(X)))
+    if not 0 < n_test < len(X):
+        raise ValueError(f"test_fraction={test_fraction} leaves {n_test} of {len(X)} examples "
+                         "for testing: both sets must be non-empty")
     test, train = order[:n_test], order[n_test:]
     return X[train], y[train], X[test], y[test]

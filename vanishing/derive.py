@@ -100,6 +100,11 @@ def chain_product(depth=None) -> Derivation:
     With ``depth`` an integer the product is written out; with every weight
     equal to w and every f'(z_l) equal to d it collapses to :math:`g\,d\,(w d)^{L-1}`.
     """
+    if depth is not None:
+        from . import _check
+        depth = _check.positive_int(depth, "depth")
+        # sympy expands the product term by term: about depth^2 symbolic steps
+        _check.budget(f"chain_product(depth={depth}) written out", work=10 * _check.LOOP_COST * depth ** 2)
     L = sp.Symbol("L", integer=True, positive=True) if depth is None else sp.Integer(depth)
     l = sp.Symbol("l", integer=True, positive=True)
     w, fp = sp.IndexedBase("w"), sp.IndexedBase("f'(z)")

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import losses
+from . import _check, losses
 
 __all__ = ["LayerGradients", "layer_gradients", "learning_speed", "update_ratios", "Diagnosis",
            "verdict", "plot_gradient_histograms", "plot_learning_speed"]
@@ -62,19 +62,31 @@ class LayerGradients:
 
 def layer_gradients(net, X, Y, loss: str = "mse") -> LayerGradients:
     """Forward and backward one batch and keep every weight-gradient entry of every layer."""
-    value, grad = losses.get(loss)(net.forward(X), Y)
+    out = net.forward(X)
+    Y = _check.finite_array(Y, "Y", ndim=2)
+    if Y.shape != out.shape:
+        raise ValueError(f"Y must have the network output's shape {out.shape}, got {Y.shape}")
+    value, grad = losses.get(loss)(out, Y)
     grads = net.backward(grad)
     return LayerGradients(grads=[g.copy() for g in grads.W], loss=value)
 
 
 def learning_speed(history) -> np.ndarray:
     """Per-layer weight-gradient norm at each step, shape (steps, L): how fast each layer learns."""
-    return np.asarray(history.grad_norm)
+    return _history_array(history, "grad_norm")
 
 
 def update_ratios(history) -> np.ndarray:
     """Per-layer update-to-data ratio ||lr dW_l|| / ||W_l|| at each step, shape (steps, L)."""
-    return np.asarray(history.update_ratio)
+    return _history_array(history, "update_ratio")
+
+
+def _history_array(history, quantity: str) -> np.ndarray:
+    """A per-step, per-layer record of a TrainingHistory, or a clear TypeError."""
+    if not hasattr(history, quantity):
+        raise TypeError(f"history must be a TrainingHistory (from vanishing.train.train), "
+                        f"got {type(history).__name__}")
+    return np.asarray(getattr(history, quantity))
 
 
 @dataclass
@@ -155,6 +167,18 @@ def _training_findings(history) -> tuple:
     return findings, change, slowest
 
 
+def _stats_arrays(stats) -> tuple:
+    """The weight-gradient norms and rms deltas of ``stats``, checked (one entry per layer)."""
+    from . import _check
+    if not all(hasattr(stats, k) for k in ("grad_norm", "delta_rms", "dead", "saturated")):
+        raise TypeError("stats must be a NetworkStats (from net.stats(...) or gradient_profile(...)), "
+                        f"got {type(stats).__name__}")
+    g = _check.float_array(stats.grad_norm, "stats.grad_norm")
+    if g.ndim != 1 or g.size == 0:
+        raise ValueError(f"stats must hold one value per layer (at least one layer), got shape {g.shape}")
+    return g, _check.float_array(stats.delta_rms, "stats.delta_rms")
+
+
 def verdict(stats, history=None) -> Diagnosis:
     """Read a :class:`~vanishing.mlp.NetworkStats` (and optionally a training history) and say what is wrong.
 
@@ -168,8 +192,10 @@ def verdict(stats, history=None) -> Diagnosis:
     - (history) some layer's median update-to-data ratio below 1e-5: "barely moving";
     - (history, at least 50 steps) the loss never more than 1% away from its first value: "stuck".
     """
-    g = np.asarray(stats.grad_norm, dtype=np.float64)
-    d = np.asarray(stats.delta_rms, dtype=np.float64)
+    g, d = _stats_arrays(stats)
+    if history is not None and not hasattr(history, "diverged_at"):
+        raise TypeError(f"history must be a TrainingHistory or SequenceHistory (or None), "
+                        f"got {type(history).__name__}")
     findings = []
     diverged = history is not None and history.diverged_at is not None
     ratio, dratio = _last_over_first(g), _last_over_first(d)
@@ -198,9 +224,12 @@ def verdict(stats, history=None) -> Diagnosis:
 
 def plot_gradient_histograms(lg: LayerGradients, layers=None, bins: int = 40):
     """Histograms of log10 |dLoss/dW_l| for the chosen layers (default: first, middle, last)."""
+    from . import _check
     from .plots import PALETTE, figure
     L = len(lg.grads)
     layers = sorted({1, (L + 1) // 2, L}) if layers is None else list(layers)
+    if not layers or not all(1 <= _check.positive_int(l, "layers") <= L for l in layers):
+        raise ValueError(f"layers must be a non-empty list of layers in 1..{L}, got {layers}")
     fig, (ax,) = figure()
     for i, l in enumerate(layers):
         ax.hist(lg.log10_abs(l), bins=bins, alpha=0.6, color=PALETTE[i % len(PALETTE)],
@@ -252,7 +281,7 @@ def baseline_loss(Y, loss: str = "bce_with_logits") -> float:
     True
     """
     from . import _check
-    Y = _check.finite_array(Y, "Y", ndim=2)
+    Y = _check.nonempty(_check.finite_array(Y, "Y", ndim=2), "Y")
     _check.choice(loss, "loss", ["bce_with_logits", "mse"])
     if loss == "mse":
         return float(np.mean(Y.var(axis=0)))
@@ -277,7 +306,7 @@ def speed_ratio(history, quantity: str = "grad_norm", first: int = 1, last: int 
     """
     from . import _check
     _check.choice(quantity, "quantity", ["grad_norm", "delta_rms"])
-    values = np.asarray(getattr(history, quantity), dtype=np.float64)
+    values = _history_array(history, quantity).astype(np.float64)
     L = values.shape[1]
     last = L if last is None else last
     for value, name in ((first, "first"), (last, "last")):
@@ -344,9 +373,11 @@ def plot_update_ratios(histories, target: float = UPDATE_RATIO_TARGET, title: st
     (one panel each, side by side, shared y axis). A dashed line marks ``target`` and a grey
     band one decade either side. Steps with a zero ratio (a dead layer) are not drawn.
     """
-    from .plots import figure
-    if not isinstance(histories, dict):
-        histories = {"": histories}
+    from .plots import figure, nonempty_dict
+    histories = nonempty_dict(histories if isinstance(histories, dict) else {"": histories},
+                              "histories")
+    if not all(hasattr(h, "update_ratio") for h in histories.values()):
+        raise TypeError("histories must be a TrainingHistory or a dict label -> TrainingHistory")
     fig, axes = figure(ncols=len(histories), width=4.2 * len(histories) + 0.8, height=3.2)
     for ax, (label, h) in zip(axes, histories.items()):
         ratios = update_ratios(h)
@@ -376,9 +407,8 @@ def plot_activation_stats(stats, title: str | None = None):
     batch and the units (log scale: a layer whose output barely varies carries little
     information about the input), the saturated fraction and the dead fraction (each 0 to 1).
     """
-    from .plots import figure
-    if not isinstance(stats, dict):
-        stats = {"": stats}
+    from .plots import figure, nonempty_dict
+    stats = nonempty_dict(stats if isinstance(stats, dict) else {"": stats}, "stats")
     fig, axes = figure(ncols=3, width=9.0, height=3.0)
     panels = (("act_std", "activation std"), ("saturated", "saturated fraction"),
               ("dead", "dead fraction"))

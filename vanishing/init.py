@@ -39,6 +39,10 @@ Initializer = Callable[[int, int, np.random.Generator], np.ndarray]
 
 def variance(scheme: str, fan_in: int, fan_out: int) -> float:
     """The weight variance that a named scheme targets."""
+    if not isinstance(scheme, str):
+        raise TypeError(f"scheme must be a name such as 'he_normal', got {type(scheme).__name__}")
+    fan_in = _check.positive_int(fan_in, "fan_in")
+    fan_out = _check.positive_int(fan_out, "fan_out")
     family = scheme.split("_")[0]
     if family in ("xavier", "glorot"):
         return 2.0 / (fan_in + fan_out)
@@ -50,16 +54,28 @@ def variance(scheme: str, fan_in: int, fan_out: int) -> float:
                      f"got {scheme!r}")
 
 
-def _named(init, name: str):
-    """Give an initializer a readable name (shown in an MLP's repr)."""
+def _named(draw, name: str):
+    """An initializer ``(fan_in, fan_out, rng) -> array`` that checks its arguments and calls
+    ``draw(shape, rng)``, with a readable name (shown in an MLP's repr)."""
+    def init(fan_in, fan_out, rng):
+        return draw(_shape(fan_in, fan_out, rng), rng)
     init.__name__ = init.__qualname__ = name
     return init
+
+
+def _shape(fan_in, fan_out, rng) -> tuple:
+    """(fan_out, fan_in), checked, and a checked random generator."""
+    shape = (_check.positive_int(fan_out, "fan_out"), _check.positive_int(fan_in, "fan_in"))
+    _check.generator(rng, "rng")
+    _check.budget(f"a weight matrix with fan_in={shape[1]}, fan_out={shape[0]}",
+                  nbytes=8 * shape[0] * shape[1])
+    return shape
 
 
 def constant(value: float) -> Initializer:
     """Every weight equal to ``value`` (the anchor network's w = 0.1, as a matrix)."""
     value = _check.finite_float(value, "value")
-    return _named(lambda fan_in, fan_out, rng: np.full((fan_out, fan_in), value), f"constant({value:g})")
+    return _named(lambda shape, rng: np.full(shape, value), f"constant({value:g})")
 
 
 def normal(std: float) -> Initializer:
@@ -67,7 +83,7 @@ def normal(std: float) -> Initializer:
     std = _check.finite_float(std, "std")
     if std < 0:
         raise ValueError(f"std must be >= 0, got {std}")
-    return _named(lambda fan_in, fan_out, rng: std * rng.standard_normal((fan_out, fan_in)), f"normal({std:g})")
+    return _named(lambda shape, rng: std * rng.standard_normal(shape), f"normal({std:g})")
 
 
 def uniform(limit: float) -> Initializer:
@@ -75,14 +91,14 @@ def uniform(limit: float) -> Initializer:
     limit = _check.finite_float(limit, "limit")
     if limit < 0:
         raise ValueError(f"limit must be >= 0, got {limit}")
-    return _named(lambda fan_in, fan_out, rng: rng.uniform(-limit, limit, size=(fan_out, fan_in)),
-                  f"uniform({limit:g})")
+    return _named(lambda shape, rng: rng.uniform(-limit, limit, size=shape), f"uniform({limit:g})")
 
 
 def _normal_scheme(name):
     def init(fan_in, fan_out, rng):
+        shape = _shape(fan_in, fan_out, rng)
         std = math.sqrt(variance(name, fan_in, fan_out))
-        return std * rng.standard_normal((fan_out, fan_in))
+        return std * rng.standard_normal(shape)
     init.__name__ = name
     init.__doc__ = f"{name}: w ~ N(0, Var) with Var as in the module table."
     return init
@@ -90,8 +106,9 @@ def _normal_scheme(name):
 
 def _uniform_scheme(name):
     def init(fan_in, fan_out, rng):
+        shape = _shape(fan_in, fan_out, rng)
         limit = math.sqrt(3.0 * variance(name, fan_in, fan_out))
-        return rng.uniform(-limit, limit, size=(fan_out, fan_in))
+        return rng.uniform(-limit, limit, size=shape)
     init.__name__ = name
     init.__doc__ = f"{name}: w ~ U(-r, r), r = sqrt(3 Var) with Var as in the module table."
     return init
@@ -135,6 +152,22 @@ def initializer(init) -> Initializer:
                          f"vanishing.init.normal(0.1)); got {init!r}") from None
 
 
+def draw(init, fan_in: int, fan_out: int, rng, name: str = "init") -> np.ndarray:
+    """``init(fan_in, fan_out, rng)`` checked: a finite float64 array of shape (fan_out, fan_in).
+
+    Networks draw every weight matrix through it, so a custom initializer that returns
+    NaN or the wrong shape is named at once instead of giving NaN outputs later.
+    """
+    W = _check.finite_array(initializer(init)(fan_in, fan_out, rng), f"{name}(...)")
+    if W.shape != (fan_out, fan_in):
+        raise ValueError(f"{name} must return an array of shape (fan_out, fan_in) = "
+                         f"{(fan_out, fan_in)}, got {W.shape}")
+    return W
+
+
+__all__ += ["draw"]
+
+
 # --- truncated normal ----------------------------------------------------------
 
 def truncated_std_ratio(cut: float = 2.0) -> float:
@@ -156,8 +189,10 @@ def truncated_std_ratio(cut: float = 2.0) -> float:
     0.879626
     """
     b = _check.finite_float(cut, "cut")
-    if b <= 0:
-        raise ValueError(f"cut must be > 0 (in units of the std), got {b}")
+    if b < 1e-300:
+        raise ValueError(f"cut must be > 0 (at least 1e-300, in units of the std), got {b}")
+    if b < 1e-3:                                  # the series b^2/3 (1 - 2b^2/15 + O(b^4)) instead
+        return b * math.sqrt((1.0 - 2.0 * b * b / 15.0) / 3.0)
     phi = math.exp(-0.5 * b * b) / math.sqrt(2.0 * math.pi)
     mass = math.erf(b / math.sqrt(2.0))
     return math.sqrt(1.0 - 2.0 * b * phi / mass)
@@ -186,7 +221,9 @@ def truncated_normal(std, cut: float = 2.0, corrected: bool = True) -> Initializ
     (0.1, True)
     """
     if isinstance(std, str):
-        variance(std, 1, 1)                       # rejects an unknown scheme now, not at first use
+        if std.split("_")[0] not in ("xavier", "glorot", "he", "kaiming", "lecun"):
+            raise ValueError(f"std must be a number or a scheme family ('xavier', 'glorot', 'he', "
+                             f"'kaiming', 'lecun'), got {std!r}")
         label = std
     else:
         std = _check.finite_float(std, "std")
@@ -198,18 +235,42 @@ def truncated_normal(std, cut: float = 2.0, corrected: bool = True) -> Initializ
     corrected = bool(corrected)
 
     def init(fan_in, fan_out, rng):
+        shape = _shape(fan_in, fan_out, rng)
         target = math.sqrt(variance(std, fan_in, fan_out)) if isinstance(std, str) else std
         scale = target / ratio if corrected else target
-        u = rng.standard_normal((fan_out, fan_in))
-        outside = np.abs(u) > cut
-        while outside.any():                      # rejection: redraw only what fell outside
-            u[outside] = rng.standard_normal(np.count_nonzero(outside))
-            outside = np.abs(u) > cut
-        return scale * u
+        return scale * (_cut_normal(shape, cut, rng) if cut >= 1.0 else _cut_uniform(shape, cut, rng))
 
     init.__name__ = (f"truncated_normal({label}, cut={cut:g}"
                      f"{'' if corrected else ', uncorrected'})")
     return init
+
+
+def _cut_normal(shape, cut, rng) -> np.ndarray:
+    """N(0, 1) draws restricted to [-cut, cut]: redraw what falls outside (accepts >= 68% for cut >= 1)."""
+    u = rng.standard_normal(shape)
+    outside = np.abs(u) > cut
+    while outside.any():                          # rejection: redraw only what fell outside
+        u[outside] = rng.standard_normal(np.count_nonzero(outside))
+        outside = np.abs(u) > cut
+    return u
+
+
+def _cut_uniform(shape, cut, rng) -> np.ndarray:
+    r"""The same distribution for a narrow cut (< 1), where a normal draw would mostly fall outside.
+
+    Propose u ~ U(-cut, cut) and keep it with probability :math:`e^{-u^2/2}` (at least
+    :math:`e^{-1/2} \approx 0.61`): the kept draws have density proportional to :math:`\varphi(u)`.
+    """
+    u = np.empty(shape)
+    todo = np.ones(shape, dtype=bool)
+    while todo.any():
+        n = np.count_nonzero(todo)
+        proposal = rng.uniform(-cut, cut, size=n)
+        keep = rng.random(n) < np.exp(-0.5 * proposal * proposal)
+        idx = np.flatnonzero(todo)[keep]
+        u.flat[idx] = proposal[keep]
+        todo.flat[idx] = False
+    return u
 
 
 __all__ += ["truncated_std_ratio", "truncated_normal"]

@@ -13,14 +13,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _check
+
 __all__ = ["mse", "bce_with_logits", "get", "names"]
 
 
-def _pair(prediction, target):
-    p = np.asarray(prediction, dtype=np.float64)
-    t = np.asarray(target, dtype=np.float64)
+def _pair(prediction, target, name="prediction"):
+    """Both as float64 arrays of the same, non-empty shape with finite entries.
+
+    (The training loops stop at a non-finite prediction before they call a loss.)
+    """
+    p = _check.nonempty(_check.finite_array(prediction, name), name)
+    t = _check.finite_array(target, "target")
     if p.shape != t.shape:
-        raise ValueError(f"target must have the prediction's shape {p.shape}, got {t.shape}")
+        raise ValueError(f"target must have the {name}'s shape {p.shape}, got {t.shape}")
     return p, t
 
 
@@ -30,8 +36,9 @@ def mse(prediction, target):
     .. math:: L = \frac{1}{N}\sum_i (p_i - t_i)^2, \qquad \frac{\partial L}{\partial p_i} = \frac{2}{N}(p_i - t_i)
     """
     p, t = _pair(prediction, target)
-    diff = p - t
-    return float(np.mean(diff * diff)), 2.0 * diff / diff.size
+    with np.errstate(over="ignore"):             # beyond float64 the loss is inf, honestly
+        diff = p - t
+        return float(np.mean(diff * diff)), 2.0 * diff / diff.size
 
 
 def bce_with_logits(logits, target):
@@ -44,10 +51,11 @@ def bce_with_logits(logits, target):
     Written on the logits, it never takes the log of 0, whatever z is.
     """
     from .activations import sigmoid
-    z, t = _pair(logits, target)
-    if np.any((t < 0) | (t > 1)):
+    z, t = _pair(logits, target, "logits")
+    if not np.all((t >= 0) & (t <= 1)):
         raise ValueError("target must hold labels in [0, 1] for binary cross-entropy")
-    value = np.mean(np.maximum(z, 0.0) - t * z + np.log1p(np.exp(-np.abs(z))))
+    with np.errstate(over="ignore"):             # a mean of terms near 1e308 can overflow: inf
+        value = np.mean(np.maximum(z, 0.0) - t * z + np.log1p(np.exp(-np.abs(z))))
     return float(value), (sigmoid(z) - t) / z.size
 
 
@@ -62,6 +70,6 @@ def get(name):
     """A loss by name (or a callable passed through)."""
     if callable(name):
         return name
-    if name not in _LOSSES:
+    if not isinstance(name, str) or name not in _LOSSES:
         raise ValueError(f"loss must be one of {names()}; got {name!r}")
     return _LOSSES[name]

@@ -143,6 +143,8 @@ class MLP:
         if isinstance(sizes, (str, bytes)) or np.ndim(sizes) != 1 or len(sizes) < 2:
             raise ValueError(f"sizes must be a list of at least two layer widths, got {sizes!r}")
         self.sizes = [_check.positive_int(n, "sizes[%d]" % i) for i, n in enumerate(sizes)]
+        n_weights = sum(a * b for a, b in zip(self.sizes, self.sizes[1:]))
+        _check.budget(f"MLP(sizes={self.sizes})", nbytes=2 * 8 * n_weights, work=4 * n_weights)
         self.activation = act.get(activation)
         self.output_activation = act.get(output_activation, "output_activation")
         self.init = init
@@ -152,9 +154,9 @@ class MLP:
         L = len(self.sizes) - 1
         self.residual = [bool(residual) and l < L - 1 and self.sizes[l] == self.sizes[l + 1]
                          for l in range(L)]
-        rng = np.random.default_rng(seed)
-        self._W = [np.asarray(scheme(n_in, n_out, rng), dtype=np.float64)
-                   for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:])]
+        rng = np.random.default_rng(_check.seed(seed))
+        self._W = [init_.draw(scheme, n_in, n_out, rng, f"init for layer {l}")
+                   for l, (n_in, n_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:]), 1)]
         self._b = [np.zeros(n) for n in self.sizes[1:]]
         bn = [self.batchnorm and l < L - 1 for l in range(L)]
         self.gamma = [np.ones(n) if on else None for n, on in zip(self.sizes[1:], bn)]
@@ -224,20 +226,41 @@ class MLP:
         return self
 
     # --- forward ---------------------------------------------------------------
-    def forward(self, X):
-        """A_L for a batch X of shape (batch, n_0); keeps what backward needs."""
+    def forward(self, X, overflow: str = "raise"):
+        """A_L for a batch X of shape (batch, n_0); keeps what backward needs.
+
+        A pre-activation beyond float64 (inf or NaN) raises a ValueError naming the layer.
+        The training loop passes ``overflow="allow"``: it lets a diverging run overflow
+        and stops at the first loss that is not finite.
+        """
         X = _check.finite_array(X, "X", ndim=2)
-        if X.shape[1] != self.sizes[0]:
-            raise ValueError(f"X must have shape (batch, {self.sizes[0]}), got {X.shape}")
+        if X.shape[1] != self.sizes[0] or X.shape[0] < 1:
+            raise ValueError(f"X must have shape (batch, {self.sizes[0]}) with batch >= 1, "
+                             f"got {X.shape}")
+        check = _check.choice(overflow, "overflow", ["raise", "allow"]) == "raise"
+        _check.budget(f"forward of a batch of {X.shape[0]} rows",
+                      nbytes=4 * 8 * X.shape[0] * sum(self.sizes),
+                      work=2 * X.shape[0] * sum(W.size for W in self._W))
         cache = []
         A = X
         for l in range(self.depth):
             f = self.activation if l < self.depth - 1 else self.output_activation
-            Z = A @ self._W[l].T + self._b[l]
+            with np.errstate(over="ignore" if check else None, invalid="ignore" if check else None):
+                Z = A @ self._W[l].T + self._b[l]
+            if check and not np.isfinite(Z).all():
+                raise ValueError(f"the forward pass overflows float64 at layer {l + 1} "
+                                 f"(Z_{l + 1} = A_{l} W_{l + 1}^T + b_{l + 1} is not finite): "
+                                 "reduce the weights, the input or the depth")
+            if check and self.gamma[l] is not None and np.max(np.abs(Z)) > 1e150:
+                raise ValueError(f"batch norm of layer {l + 1}: |Z_{l + 1}| exceeds 1e150, so its "
+                                 "variance overflows float64: reduce the weights or the input")
             U, bn = (self._bn_forward(Z, l) if self.gamma[l] is not None else (Z, None))
             H = f.f(U)
             cache.append((A, Z, U, H, bn))
             A = A + self.residual_scale * H if self.residual[l] else H
+        if check and not np.isfinite(A).all():
+            raise ValueError(f"the forward pass overflows float64 at layer {self.depth} "
+                             "(residual sums too large): reduce the weights or the depth")
         self._cache = cache
         return A
 
@@ -314,6 +337,11 @@ class MLP:
     # --- statistics ------------------------------------------------------------
     def stats(self, grads: Gradients, title: str = "") -> NetworkStats:
         """Per-layer statistics of the last forward pass and the given gradients."""
+        if self._cache is None:
+            raise ValueError("call forward(X) and backward(...) before stats(grads)")
+        if not isinstance(grads, Gradients) or len(grads.W) != self.depth:
+            raise TypeError(f"grads must be the Gradients that backward() returned for this "
+                            f"network, got {type(grads).__name__}")
         L = self.depth
         out = {k: np.empty(L) for k in ("grad_norm", "delta_rms", "act_mean", "act_std",
                                         "saturated", "dead")}
@@ -363,6 +391,13 @@ def _bn_backward(dZhat, Zhat, inv_std, batch_stats):
     return inv_std * (dZhat - dZhat.mean(axis=0) - Zhat * np.mean(dZhat * Zhat, axis=0))
 
 
+def profile_budget(depth: int, width: int, batch: int) -> None:
+    """Refuse a gradient profile whose memory or work is above the package's ceiling."""
+    _check.budget(f"gradient_profile(depth={depth}, width={width}, batch={batch})",
+                  nbytes=8 * depth * width * (width + 6 * batch),
+                  work=8 * depth * width * width * batch)
+
+
 def gradient_profile(depth, width, batch, activation="sigmoid", init="xavier_normal",
                      batchnorm=False, residual=False, seed=0) -> NetworkStats:
     """Per-layer gradient statistics of a freshly initialised network, layer 1 first.
@@ -379,6 +414,8 @@ def gradient_profile(depth, width, batch, activation="sigmoid", init="xavier_nor
     depth = _check.positive_int(depth, "depth")
     width = _check.positive_int(width, "width")
     batch = _check.positive_int(batch, "batch")
+    seed = _check.seed(seed)
+    profile_budget(depth, width, batch)
     net = MLP([width] * (depth + 1), activation=activation, init=init, batchnorm=batchnorm,
               residual=residual, seed=seed)
     rng = np.random.default_rng([seed, 1])

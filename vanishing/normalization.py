@@ -41,8 +41,8 @@ class LayerNormGradients(NamedTuple):
 def _inputs(X, gamma, beta, eps):
     X = _check.finite_array(X, "X", ndim=2)
     n = X.shape[1]
-    if n < 1:
-        raise ValueError(f"X must have at least one feature per row, got shape {X.shape}")
+    if n < 1 or X.shape[0] < 1:
+        raise ValueError(f"X must have at least one row and one feature, got shape {X.shape}")
     gamma = np.ones(n) if gamma is None else _check.finite_array(gamma, "gamma", ndim=1)
     beta = np.zeros(n) if beta is None else _check.finite_array(beta, "beta", ndim=1)
     for name, v in (("gamma", gamma), ("beta", beta)):
@@ -54,12 +54,35 @@ def _inputs(X, gamma, beta, eps):
     return X, gamma, beta, eps
 
 
+def standardise(X, axis: int, eps: float):
+    r"""(X - mu) / sqrt(var + eps) along ``axis``; returns (X_hat, mu, var, 1/sqrt(var + eps)).
+
+    Scaled before squaring, as ``np.linalg.norm`` does: where some :math:`|X|` along the
+    axis exceeds 1e150 (its square could overflow), X is divided by its largest entry s
+    and eps by :math:`s^2` first, so ``[1e200, -1e200]`` standardises to [1, -1].
+    ``mu`` and ``var`` come back in X's units (``var`` is inf if it does not fit in float64).
+    Batch norm uses it over the batch (axis 0), layer norm over the features (axis 1).
+    """
+    s = np.max(np.abs(X), axis=axis, keepdims=True)
+    if not np.any(s > 1e150):                      # ordinary values: the textbook formula
+        mu = X.mean(axis=axis, keepdims=True)
+        var = X.var(axis=axis, keepdims=True)
+        inv_std = 1.0 / np.sqrt(var + eps)
+        return (X - mu) * inv_std, mu, var, inv_std
+    s = np.where(s > 1e150, s, 1.0)
+    Xs = X / s
+    mu = Xs.mean(axis=axis, keepdims=True)
+    var = Xs.var(axis=axis, keepdims=True)
+    t = np.hypot(np.sqrt(var), np.sqrt(eps) / s)   # sqrt(var + eps / s^2) without underflow
+    with np.errstate(over="ignore"):               # var beyond float64 is inf: the honest value
+        var_X = var * s * s
+    return (Xs - mu) / t, mu * s, var_X, 1.0 / (s * t)
+
+
 def _normalise(X, eps):
     """X_hat and 1/sqrt(var + eps), statistics taken over each row."""
-    mu = X.mean(axis=1, keepdims=True)
-    var = X.var(axis=1, keepdims=True)
-    inv_std = 1.0 / np.sqrt(var + eps)
-    return (X - mu) * inv_std, inv_std
+    Xhat, _, _, inv_std = standardise(X, axis=1, eps=eps)
+    return Xhat, inv_std
 
 
 def layer_norm(X, gamma=None, beta=None, eps: float = EPS) -> np.ndarray:

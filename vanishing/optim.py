@@ -27,34 +27,76 @@ __all__ = ["global_norm", "clip_by_global_norm", "clip_by_value", "SGD"]
 
 
 def global_norm(grads) -> float:
-    """The L2 norm of all gradients together, as if concatenated into one vector."""
-    return float(np.sqrt(sum(float(np.sum(g * g)) for g in grads)))
+    """The L2 norm of all gradients together, as if concatenated into one vector.
+
+    Integer or float32 gradients are taken as float64. When the plain sum of squares
+    would overflow (entries above about 1e154) or underflow (below about 1e-154), every
+    entry is first divided by the largest one, as ``np.linalg.norm`` and ``math.hypot``
+    do, so ``[1e200, 1e200]`` gives 1.414e200, not inf. inf or NaN entries give inf or nan.
+    """
+    arrays = _arrays(grads, "grads")
+    with np.errstate(over="ignore"):             # the scaled sum below handles an overflow
+        total = sum(float(np.sum(g * g)) for g in arrays)
+    if 1e-280 < total < np.inf:                  # the plain formula has lost nothing
+        return float(np.sqrt(total))
+    if any(np.isnan(g).any() for g in arrays):
+        return float("nan")
+    scale = max((float(np.max(np.abs(g))) for g in arrays if g.size), default=0.0)
+    if scale == 0.0 or scale == np.inf:
+        return scale
+    return scale * float(np.sqrt(sum(float(np.sum((g / scale) ** 2)) for g in arrays)))
+
+
+def _arrays(grads, name: str) -> list:
+    """A list of gradients as float64 arrays (one per parameter)."""
+    if isinstance(grads, np.ndarray) or not hasattr(grads, "__iter__"):
+        raise TypeError(f"{name} must be a list of arrays (one per parameter), "
+                        f"got {type(grads).__name__}")
+    return [_check.float_array(g, f"{name}[{k}]") for k, g in enumerate(grads)]
 
 
 def clip_by_global_norm(grads, max_norm: float):
     """Rescale all gradients so that their global norm is at most ``max_norm``.
 
-    Returns (clipped gradients, the global norm before clipping).
+    Returns (clipped gradients, the global norm before clipping). A gradient with
+    an inf or NaN entry has no direction to keep: it is refused with a ValueError.
     """
     max_norm = _check.finite_float(max_norm, "max_norm")
     if max_norm <= 0:
         raise ValueError(f"max_norm must be > 0, got {max_norm}")
+    grads = _arrays(grads, "grads")
     norm = global_norm(grads)
+    if not np.isfinite(norm):
+        raise ValueError(f"grads must be finite to be clipped, their global norm is {norm} "
+                         "(an inf or NaN entry: the gradient overflowed before clipping)")
     scale = min(1.0, max_norm / norm) if norm > 0 else 1.0
+    if 0.0 < scale < 1e-300:                     # the factor itself would lose digits
+        return [(g / norm) * max_norm for g in grads], norm
     return [g * scale for g in grads], norm
-
-
 def clip_by_value(grads, clip_value: float):
     """Clamp every gradient entry to [-clip_value, clip_value]."""
     clip_value = _check.finite_float(clip_value, "clip_value")
     if clip_value <= 0:
         raise ValueError(f"clip_value must be > 0, got {clip_value}")
-    return [np.clip(g, -clip_value, clip_value) for g in grads]
+    return [np.clip(g, -clip_value, clip_value) for g in _arrays(grads, "grads")]
+
+
+def _parameters(params) -> list:
+    """``params`` as a list, checked to hold float64 arrays that can be updated in place."""
+    if isinstance(params, np.ndarray) or not hasattr(params, "__iter__"):
+        raise TypeError(f"params must be a list of float64 NumPy arrays, got {type(params).__name__}")
+    params = list(params)
+    for k, p in enumerate(params):
+        if not (isinstance(p, np.ndarray) and p.dtype == np.float64 and p.flags.writeable):
+            raise TypeError(f"params[{k}] must be a writable float64 NumPy array (it is updated "
+                            f"in place), got {type(p).__name__}"
+                            f"{' of dtype ' + str(p.dtype) if isinstance(p, np.ndarray) else ''}")
+    return params
 
 
 def _matching(params, grads) -> list:
-    """``grads`` as a list, checked to hold one array of the right shape per parameter."""
-    grads = list(grads)
+    """``grads`` as float64 arrays, checked to hold one array of the right shape per parameter."""
+    grads = _arrays(grads, "grads")
     if len(grads) != len(params):
         raise ValueError(f"grads must hold {len(params)} arrays (one per parameter), got {len(grads)}")
     for k, (p, g) in enumerate(zip(params, grads)):
@@ -73,7 +115,7 @@ class SGD:
     """
 
     def __init__(self, params, lr: float, momentum: float = 0.0):
-        self.params = list(params)
+        self.params = _parameters(params)
         self.lr = _check.finite_float(lr, "lr")
         if self.lr <= 0:
             raise ValueError(f"lr must be > 0, got {self.lr}")
@@ -118,7 +160,7 @@ class Adam:
 
     def __init__(self, params, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8):
-        self.params = list(params)
+        self.params = _parameters(params)
         self.lr = _check.finite_float(lr, "lr")
         if self.lr <= 0:
             raise ValueError(f"lr must be > 0, got {self.lr}")
@@ -131,19 +173,25 @@ class Adam:
         if self.eps <= 0:
             raise ValueError(f"eps must be > 0, got {self.eps}")
         self.m = [np.zeros_like(p) for p in self.params]
-        self.v = [np.zeros_like(p) for p in self.params]
+        self.rms = [np.zeros_like(p) for p in self.params]      # sqrt(v), see step()
         self.k = 0
 
     def step(self, grads) -> None:
+        r"""One update. The second moment is kept as its square root :math:`r = \sqrt{v}`:
+
+        .. math:: r \leftarrow \mathrm{hypot}\big(\sqrt{\beta_2}\, r,\ \sqrt{1-\beta_2}\, g\big)
+                  = \sqrt{\beta_2 v + (1-\beta_2) g^2}
+
+        so a gradient of 1e300 (whose square overflows float64) still gives a step of about lr.
+        """
         grads = _matching(self.params, grads)
         self.k += 1
         c1, c2 = 1.0 - self.beta1 ** self.k, 1.0 - self.beta2 ** self.k
-        for p, m, v, g in zip(self.params, self.m, self.v, grads):
+        for p, m, r, g in zip(self.params, self.m, self.rms, grads):
             m *= self.beta1
             m += (1.0 - self.beta1) * g
-            v *= self.beta2
-            v += (1.0 - self.beta2) * g * g
-            p -= self.lr * (m / c1) / (np.sqrt(v / c2) + self.eps)
+            np.hypot(np.sqrt(self.beta2) * r, np.sqrt(1.0 - self.beta2) * g, out=r)
+            p -= self.lr * (m / c1) / (r / np.sqrt(c2) + self.eps)
 
 
 def gradient_angle(grads_a, grads_b) -> float:
@@ -160,10 +208,10 @@ def gradient_angle(grads_a, grads_b) -> float:
     >>> round(gradient_angle([np.array([1.0, 0.0])], [np.array([1.0, 1.0])]), 6)
     45.0
     """
-    a = np.concatenate([np.ravel(np.asarray(g, dtype=np.float64)) for g in grads_a])
-    b = np.concatenate([np.ravel(np.asarray(g, dtype=np.float64)) for g in grads_b])
+    a = np.concatenate([np.ravel(g) for g in _arrays(grads_a, "grads_a")] or [np.empty(0)])
+    b = np.concatenate([np.ravel(g) for g in _arrays(grads_b, "grads_b")] or [np.empty(0)])
     if a.shape != b.shape:
-        raise ValueError(f"the two gradients must have the same number of entries, "
+        raise ValueError(f"grads_a and grads_b must have the same number of entries, "
                          f"got {a.size} and {b.size}")
     na, nb = np.linalg.norm(a), np.linalg.norm(b)
     if not (np.isfinite(na) and np.isfinite(nb)) or na == 0 or nb == 0:

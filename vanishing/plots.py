@@ -23,6 +23,28 @@ __all__ = ["PALETTE", "figure", "show", "plot_chain", "plot_activations", "plot_
 # Okabe-Ito: distinguishable with every common colour-vision deficiency
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 
+#: Text sizes in points: legends and tick labels stay readable at the notebook's display size.
+LEGEND_SIZE, LABEL_SIZE, TITLE_SIZE = 9.5, 11, 11.5
+
+#: Axis labels (mathtext) for the per-layer statistics of :class:`vanishing.mlp.NetworkStats`.
+STAT_LABELS = {
+    "grad_norm": r"$\Vert\partial\,\mathrm{Out}/\partial W_l\Vert$",
+    "delta_rms": r"rms of $\delta_l = \partial\,\mathrm{Out}/\partial Z_l$",
+    "act_mean": r"mean of $a_l$",
+    "act_std": r"std of $a_l$",
+    "saturated": "fraction of saturated units",
+    "dead": "fraction of dead units",
+}
+
+
+def nonempty_dict(value, name: str) -> dict:
+    """``value`` if it is a dict with at least one entry (label -> data), else a clear error."""
+    if not isinstance(value, dict):
+        raise TypeError(f"{name} must be a dict label -> data, got {type(value).__name__}")
+    if not value:
+        raise ValueError(f"{name} must hold at least one entry, got an empty dict")
+    return value
+
 
 def figure(ncols: int = 1, width: float = 6.0, height: float = 3.2):
     """A new Figure with ``ncols`` axes side by side (returns fig, list of axes)."""
@@ -32,7 +54,18 @@ def figure(ncols: int = 1, width: float = 6.0, height: float = 3.2):
     for ax in axes:
         ax.set_prop_cycle(color=PALETTE)
         ax.grid(True, alpha=0.3)
+        ax.tick_params(labelsize=LABEL_SIZE - 1)
+        ax.xaxis.label.set_size(LABEL_SIZE)
+        ax.yaxis.label.set_size(LABEL_SIZE)
+        ax.title.set_size(TITLE_SIZE)
     return fig, axes
+
+
+def legend(ax, **kwargs):
+    """The course's legend: LEGEND_SIZE pt text, a slightly translucent frame."""
+    kwargs.setdefault("fontsize", LEGEND_SIZE)
+    kwargs.setdefault("framealpha", 0.85)
+    return ax.legend(**kwargs)
 
 
 def show(fig) -> None:
@@ -43,57 +76,78 @@ def show(fig) -> None:
     display({"image/png": buf.getvalue()}, raw=True)
 
 
+LAYER_LABEL = "layer $l$ (1 = input side)"
+
+
 def plot_chain(traces: dict, quantity: str = "delta", title: str | None = None):
     """log10 |delta_l| (or |dOut/dw_l|) against layer l for several :class:`ChainTrace` s.
 
     ``traces`` maps a legend label to a trace. Log space, so chains far below
     float64's range still plot.
     """
+    nonempty_dict(traces, "traces")
     if quantity not in ("delta", "grad_w"):
         raise ValueError(f"quantity must be 'delta' or 'grad_w', got {quantity!r}")
     fig, (ax,) = figure()
     for label, t in traces.items():
         ax.plot(np.arange(1, t.depth + 1), getattr(t, f"log10_{quantity}"), marker="o",
                 markersize=3 if t.depth <= 50 else 0, label=label)
-    ax.set_xlabel("layer l (1 = input side)")
-    ax.set_ylabel("log10 |dOut/dz_l|" if quantity == "delta" else "log10 |dOut/dw_l|")
+    ax.set_xlabel(LAYER_LABEL)
+    ax.set_ylabel(r"$\log_{10}|\partial\,\mathrm{Out}/\partial z_l|$" if quantity == "delta"
+                  else r"$\log_{10}|\partial\,\mathrm{Out}/\partial w_l|$")
     ax.set_title(title or f"{'delta' if quantity == 'delta' else 'weight gradient'} per layer")
-    ax.legend()
+    legend(ax)
     return fig
 
 
 def plot_activations(names=("sigmoid", "tanh"), z=None, title: str = "f and f'"):
-    """Each activation (solid) and its derivative (dashed) on a grid of z."""
+    """Each activation f(z) (left panel) and its derivative f'(z) (right panel) on a grid of z.
+
+    One colour and line style per activation, the same in both panels.
+    """
+    if isinstance(names, str) or not isinstance(names, (list, tuple)) or not names:
+        raise TypeError(f"names must be a non-empty list of activation names, got {names!r}")
     from . import activations
     z = np.linspace(-6, 6, 401) if z is None else np.asarray(z, dtype=np.float64)
-    fig, (ax,) = figure()
+    fig, (left, right) = figure(ncols=2, width=8.0, height=3.3)
+    styles = ["-", "--", "-.", ":"]
     for i, name in enumerate(names):
-        f = activations.get(name)
-        colour = PALETTE[i % len(PALETTE)]
-        ax.plot(z, f.f(z), color=colour, label=f"{name}(z)")
-        ax.plot(z, f.prime(z), color=colour, linestyle="--", label=f"{name}'(z)")
-    ax.set_xlabel("z")
-    ax.set_title(title)
-    ax.legend(fontsize=8)
+        f = activations.get(name, "names")
+        style = {"color": PALETTE[i % len(PALETTE)], "linestyle": styles[i % len(styles)],
+                 "linewidth": 1.8}
+        left.plot(z, f.f(z), label=name, **style)
+        right.plot(z, f.prime(z), label=name, **style)
+    for ax, ylabel in ((left, "$f(z)$"), (right, "$f\\,'(z)$")):
+        ax.set_xlabel("$z$")
+        ax.set_ylabel(ylabel)
+    left.set_title("activation", fontsize=LABEL_SIZE)
+    right.set_title("derivative", fontsize=LABEL_SIZE)
+    legend(left, loc="upper left")
+    if title:
+        fig.suptitle(title, fontsize=TITLE_SIZE)
     return fig
 
 
 def plot_profiles(profiles: dict, quantity: str = "grad_norm", title: str | None = None):
     """A per-layer statistic (log scale) for several networks; ``profiles`` maps label -> NetworkStats."""
+    nonempty_dict(profiles, "profiles")
+    if quantity not in STAT_LABELS:
+        raise ValueError(f"quantity must be one of {list(STAT_LABELS)}, got {quantity!r}")
     fig, (ax,) = figure()
     for label, p in profiles.items():
         values = np.asarray(getattr(p, quantity), dtype=np.float64)
         ax.semilogy(np.arange(1, len(values) + 1), values, marker="o", markersize=3, label=label)
-    ax.set_xlabel("layer l (1 = input side)")
-    ax.set_ylabel(quantity)
-    ax.set_title(title or f"{quantity} per layer")
-    ax.legend(fontsize=8)
+    ax.set_xlabel(LAYER_LABEL)
+    ax.set_ylabel(STAT_LABELS[quantity])
+    ax.set_title(title or f"{STAT_LABELS[quantity]} per layer")
+    legend(ax)
     return fig
 
 
 def plot_curves(curves: dict, xlabel: str = "step", ylabel: str = "loss", log: bool = False,
                 title: str | None = None):
     """Several curves (label -> sequence of values) on one axis, e.g. training losses."""
+    nonempty_dict(curves, "curves")
     fig, (ax,) = figure()
     for label, values in curves.items():
         (ax.semilogy if log else ax.plot)(np.asarray(values, dtype=np.float64), label=label)
@@ -101,7 +155,7 @@ def plot_curves(curves: dict, xlabel: str = "step", ylabel: str = "loss", log: b
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
-    ax.legend(fontsize=8)
+    legend(ax)
     return fig
 
 
@@ -116,6 +170,7 @@ def plot_histograms(panels: dict, bins: int = 60, value_range=None, shade_beyond
     the bins, shared by every panel so the panels compare directly, or a dict
     {panel title: (lo, hi)} gives each panel its own.
     """
+    nonempty_dict(panels, "panels")
     fig, axes = figure(ncols=len(panels), width=width, height=height)
     for ax, (panel_title, samples) in zip(axes, panels.items()):
         span = value_range.get(panel_title) if isinstance(value_range, dict) else value_range
@@ -128,16 +183,16 @@ def plot_histograms(panels: dict, bins: int = 60, value_range=None, shade_beyond
             ax.axvspan(lo, -shade_beyond, color="0.85", zorder=0)
             ax.axvspan(shade_beyond, hi, color="0.85", zorder=0)
             ax.set_xlim(lo, hi)
-        ax.set_title(panel_title, fontsize=10)
+        ax.set_title(panel_title, fontsize=LABEL_SIZE)
         ax.set_xlabel(xlabel)
-        ax.legend(fontsize=8)
+        legend(ax)
     axes[0].set_ylabel("density")
     if title:
-        fig.suptitle(title)
+        fig.suptitle(title, fontsize=TITLE_SIZE)
     return fig
 
 
-__all__ += ["plot_histograms"]
+__all__ += ["plot_histograms", "legend", "LEGEND_SIZE", "STAT_LABELS"]
 
 
 # --- lessons 02 and 03: saturation, weight factors, growth with depth, matrix products ----------
@@ -163,7 +218,7 @@ def plot_saturation(names=("sigmoid",), levels=(0.1, 0.01), z=None, title: str =
         f = activations.get(name)
         colour = PALETTE[i % len(PALETTE)]
         fp = f.prime(z)
-        ax.semilogy(z, fp, color=colour, label=f"{name}'(z)")
+        ax.semilogy(z, fp, color=colour, label=f"{name}$'(z)$")
         for level in levels:
             zc = _crossing(z, fp, level)
             if zc is not None:
@@ -172,10 +227,10 @@ def plot_saturation(names=("sigmoid",), levels=(0.1, 0.01), z=None, title: str =
     for j, level in enumerate(levels):
         ax.axhline(level, color="0.4", linestyle=styles[j % len(styles)], linewidth=1,
                    label=f"level {level:g}")
-    ax.set_xlabel("z")
-    ax.set_ylabel("f'(z)")
+    ax.set_xlabel("$z$")
+    ax.set_ylabel("$f\\,'(z)$")
     ax.set_title(title)
-    ax.legend(fontsize=8, loc="lower center")
+    legend(ax, loc="lower center")
     return fig
 
 
@@ -194,25 +249,27 @@ def plot_weight_factor(a_values=(0.5, 1.0), w=None, bound=None, activation: str 
     for i, a in enumerate(a_values):
         colour = PALETTE[i % len(PALETTE)]
         with np.errstate(divide="ignore"):             # log10 of an exact 0 is -inf: not drawn
-            ax.loglog(w, np.abs(w * f.prime(w * a)), color=colour, label=f"a = {a:g}")
+            ax.loglog(w, np.abs(w * f.prime(w * a)), color=colour, label=f"$a = {a:g}$")
         if bound is not None:
             ax.axhline(bound / abs(a), color=colour, linestyle="--", linewidth=1,
-                       label=f"bound {bound:.4f} / {abs(a):g}")
+                       label=f"bound $M/{abs(a):g} = {bound / abs(a):.4f}$")
     ax.axhline(1.0, color="0.3", linewidth=1, label="factor 1")
     ax.set_ylim(ymin, 3.0)
-    ax.set_xlabel("weight w")
-    ax.set_ylabel(f"|w {activation}'(w a)|")
+    ax.set_xlabel("weight $w$")
+    ax.set_ylabel(f"$|w\\,f\\,'(w a)|$, $f$ = {activation}")
     ax.set_title(title or "per-layer factor against the weight")
-    ax.legend(fontsize=8)
+    legend(ax)
     return fig
 
 
-def plot_log10_series(series: dict, xlabel: str = "depth L", ylabel: str = "log10 |value|",
+def plot_log10_series(series: dict, xlabel: str = "depth $L$",
+                      ylabel: str = r"$\log_{10}|\mathrm{value}|$",
                       title: str | None = None, logx: bool = False, marker: str = "o"):
     """Curves of magnitudes already in log10 (label -> (x, log10 y)), so any size can be drawn.
 
     Use it for quantities beyond float64's range, such as a gradient of 10^-1602.
     """
+    nonempty_dict(series, "series")
     fig, (ax,) = figure()
     styles = ["-", "--", "-.", ":"]                  # curves that coincide stay visible
     for i, (label, (x, y)) in enumerate(series.items()):
@@ -224,7 +281,7 @@ def plot_log10_series(series: dict, xlabel: str = "depth L", ylabel: str = "log1
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
-    ax.legend(fontsize=8)
+    legend(ax)
     return fig
 
 
@@ -234,25 +291,27 @@ def plot_spectrum(spectra: dict, title: str | None = None):
     Left: log10 sigma_max (solid) and sigma_min (dashed) of P_L = W_L ... W_1, with the
     line L log10(s sqrt n) dotted. Right: log10 of the condition number sigma_max / sigma_min.
     """
-    fig, (left, right) = figure(ncols=2, width=8.0, height=3.4)
+    nonempty_dict(spectra, "spectra")
+    fig, (left, right) = figure(ncols=2, width=9.0, height=3.8)
     for i, (label, spec) in enumerate(spectra.items()):
         colour = PALETTE[i % len(PALETTE)]
-        left.plot(spec.depths, spec.log10_sigma_max, color=colour, label=f"{label}: max")
-        left.plot(spec.depths, spec.log10_sigma_min, color=colour, linestyle="--",
-                  label=f"{label}: min")
-        left.plot(spec.depths, spec.depths * spec.predicted_rate, color=colour, linestyle=":",
-                  linewidth=1)
+        left.plot(spec.depths, spec.log10_sigma_max, color=colour, linewidth=2.5, alpha=0.6,
+                  label=label)
+        left.plot(spec.depths, spec.log10_sigma_min, color=colour, linestyle="--")
+        # the prediction on top, thin and black, so it stays visible on the solid line it tracks
+        left.plot(spec.depths, spec.depths * spec.predicted_rate, color="black", linestyle=":",
+                  linewidth=1.4, zorder=3, label=r"$L\,\log_{10}(s\sqrt{n})$" if i == len(spectra) - 1 else None)
         right.plot(spec.depths, spec.log10_condition, color=colour, label=label)
-    left.set_xlabel("depth L")
-    left.set_ylabel("log10 singular value of P_L")
-    left.set_title("largest (solid), smallest (dashed)", fontsize=9)
-    left.legend(fontsize=7)
-    right.set_xlabel("depth L")
-    right.set_ylabel("log10 (sigma_max / sigma_min)")
-    right.set_title("condition number", fontsize=9)
-    right.legend(fontsize=7)
+    left.set_xlabel("depth $L$")
+    left.set_ylabel(r"$\log_{10}\sigma$ of $P_L$")
+    left.set_title(r"$\sigma_{\max}$ (solid), $\sigma_{\min}$ (dashed)", fontsize=LABEL_SIZE)
+    legend(left)
+    right.set_xlabel("depth $L$")
+    right.set_ylabel(r"$\log_{10}(\sigma_{\max}/\sigma_{\min})$")
+    right.set_title("condition number", fontsize=LABEL_SIZE)
+    legend(right)
     if title:
-        fig.suptitle(title, fontsize=10)
+        fig.suptitle(title, fontsize=TITLE_SIZE)
     return fig
 
 
@@ -269,14 +328,17 @@ def plot_lag_profiles(profiles: dict, quantity: str = "ratio", reference: dict |
     against the lag k = T - t. ``reference`` maps labels to (lags, values) drawn dotted in
     the same colours, in order (for example a bound sigma_max ** k).
     """
+    nonempty_dict(profiles, "profiles")
     allowed = ("ratio", "dh_norm", "dc_norm", "dc_ratio", "gate_product", "path_norm")
     if quantity not in allowed:
         raise ValueError(f"quantity must be one of {list(allowed)}, got {quantity!r}")
-    labels = {"ratio": "||dOut/dh_t|| / ||dOut/dh_T||", "dh_norm": "||dOut/dh_t||",
-              "dc_norm": "||dOut/dc_t||", "dc_ratio": "||dOut/dc_t|| / ||dOut/dc_T||",
+    grad = r"\Vert\partial\,\mathrm{Out}/\partial %s\Vert"
+    labels = {"ratio": f"${grad % 'h_t'}\\,/\\,{grad % 'h_T'}$", "dh_norm": f"${grad % 'h_t'}$",
+              "dc_norm": f"${grad % 'c_t'}$",
+              "dc_ratio": f"${grad % 'c_t'}\\,/\\,{grad % 'c_T'}$",
               "gate_product": "mean product of gates",
               "path_norm": "norm carried by the gate path"}
-    fig, (ax,) = figure()
+    fig, (ax,) = figure(width=8.0, height=3.4)
     for i, (label, p) in enumerate(profiles.items()):
         values = getattr(p, quantity)
         if values is None:
@@ -286,10 +348,10 @@ def plot_lag_profiles(profiles: dict, quantity: str = "ratio", reference: dict |
     for i, (label, (lags, values)) in enumerate((reference or {}).items()):
         ax.semilogy(np.asarray(lags), np.asarray(values, dtype=np.float64), linestyle=":",
                     color=PALETTE[i % len(PALETTE)], label=label)
-    ax.set_xlabel("time lag k = T - t (steps back from the readout)")
+    ax.set_xlabel("time lag $k = T - t$ (steps back from the readout)")
     ax.set_ylabel(labels[quantity])
-    ax.set_title(title or f"{labels[quantity]} versus lag", fontsize=10)
-    ax.legend(fontsize=7)
+    ax.set_title(title or f"{labels[quantity]} versus lag", fontsize=TITLE_SIZE)
+    legend(ax, loc="center left", bbox_to_anchor=(1.02, 0.5))     # outside: never over the lines
     return fig
 
 
@@ -305,31 +367,36 @@ def plot_clipping_2d(vectors: dict, threshold: float, title: str | None = None):
     each coordinate into it).
     """
     from matplotlib.patches import Circle, Rectangle
-    fig, (ax,) = figure(width=5.0, height=2.4)
+    fig, (ax,) = figure(width=7.5, height=3.6)
     c = float(threshold)
     ax.add_patch(Circle((0, 0), c, fill=False, linestyle="--", color="grey",
-                        label=f"||g|| = {c:g}"))
+                        label=f"$\\Vert g\\Vert = {c:g}$"))
     ax.add_patch(Rectangle((-c, -c), 2 * c, 2 * c, fill=False, linestyle=":", color="grey",
-                           label=f"|g_i| <= {c:g}"))
+                           label=f"$|g_i| \\leq {c:g}$"))
     x_reach, y_reach = c, c
     for i, (label, v) in enumerate(vectors.items()):
         v = np.asarray(v, dtype=np.float64)
         if v.shape != (2,):
             raise ValueError(f"vector {label!r} must have 2 entries, got shape {v.shape}")
         colour = PALETTE[i % len(PALETTE)]
-        width, alpha = (5, 0.45) if i == 0 else (2, 1.0)   # the first (raw) one underneath
-        ax.annotate("", xy=tuple(v), xytext=(0, 0),
-                    arrowprops={"arrowstyle": "->", "color": colour, "lw": width, "alpha": alpha})
+        # the first (raw) one wide and pale underneath; the others thin on top, with open
+        # heads, so that an arrow lying along another one (norm clipping) stays visible
+        width, alpha, style = ((7, 0.35, "-|>,head_length=0.6,head_width=0.35") if i == 0
+                               else (2, 1.0, "->,head_length=0.5,head_width=0.25"))
+        ax.annotate("", xy=tuple(v), xytext=(0, 0), zorder=2 + i,
+                    arrowprops={"arrowstyle": style, "color": colour, "lw": width, "alpha": alpha,
+                                "shrinkA": 0, "shrinkB": 0})
+        ax.plot([v[0]], [v[1]], "o", color=colour, markersize=4 + 2 * (i == 0), zorder=2 + i)
         ax.plot([], [], color=colour, lw=width, alpha=alpha, label=label)   # legend entry
         x_reach = max(x_reach, float(np.max(np.abs(v[0]))))
         y_reach = max(y_reach, float(np.max(np.abs(v[1]))))
-    ax.set_xlim(-0.2 * x_reach, 1.1 * x_reach)
-    ax.set_ylim(-0.2 * y_reach, 1.15 * y_reach)
+    ax.set_xlim(-1.15 * c, 1.1 * x_reach)
+    ax.set_ylim(-1.15 * c, 1.15 * y_reach)
     ax.set_aspect("equal")
-    ax.set_xlabel("g_1")
-    ax.set_ylabel("g_2")
-    ax.set_title(title or "clipping a 2-D gradient", fontsize=10)
-    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5))
+    ax.set_xlabel("$g_1$")
+    ax.set_ylabel("$g_2$")
+    ax.set_title(title or "clipping a 2-D gradient", fontsize=TITLE_SIZE)
+    legend(ax, loc="center left", bbox_to_anchor=(1.02, 0.5))
     return fig
 
 

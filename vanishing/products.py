@@ -56,8 +56,9 @@ _LOG10_E = math.log10(math.e)
 
 def _std(std) -> float:
     std = _check.finite_float(std, "std")
-    if std <= 0:
-        raise ValueError(f"std must be > 0 (a zero matrix has no spectrum to follow), got {std}")
+    if not 1e-100 <= std <= 1e100:
+        raise ValueError(f"std must be in [1e-100, 1e100] (a zero matrix has no spectrum to "
+                         f"follow; beyond, one layer over- or underflows float64), got {std}")
     return std
 
 
@@ -73,6 +74,8 @@ def random_matrices(depth, width, std, seed=0):
     depth = _check.positive_int(depth, "depth")
     width = _check.positive_int(width, "width")
     std = _std(std)
+    _check.budget(f"random_matrices(depth={depth}, width={width})", nbytes=2 * 8 * width * width,
+                  work=depth * (width * width + _check.LOOP_COST))
     rng = np.random.default_rng(_check.seed(seed))
     for _ in range(depth):
         yield std * rng.standard_normal((width, width))
@@ -84,14 +87,14 @@ def _digamma_half(m: np.ndarray) -> np.ndarray:
     .. math:: \psi(k) = -\gamma + \sum_{j=1}^{k-1} \frac1j,\qquad
               \psi(k + \tfrac12) = -\gamma - 2\ln 2 + \sum_{j=1}^{k} \frac{2}{2j - 1}
     """
-    out = np.empty(len(m))
-    for i, mi in enumerate(m):
-        k, half = divmod(int(mi), 2)
-        if half == 0:
-            out[i] = -_EULER_GAMMA + sum(1.0 / j for j in range(1, k))
-        else:
-            out[i] = -_EULER_GAMMA - 2.0 * math.log(2.0) + sum(2.0 / (2 * j - 1) for j in range(1, k + 1))
-    return out
+    m = np.asarray(m, dtype=np.int64)
+    top = int(m.max()) // 2 + 1
+    j = np.arange(1, top, dtype=np.float64)
+    harmonic = np.concatenate([[0.0], np.cumsum(1.0 / j)])              # sum_{j<k} 1/j at [k-1]
+    odd = np.concatenate([[0.0], np.cumsum(2.0 / (2.0 * j - 1.0))])     # sum_{j<=k} 2/(2j-1) at [k]
+    k, half = np.divmod(m, 2)
+    return np.where(half == 0, -_EULER_GAMMA + harmonic[np.maximum(k - 1, 0)],
+                    -_EULER_GAMMA - 2.0 * math.log(2.0) + odd[k])
 
 
 def lyapunov_exponents(width, std) -> np.ndarray:
@@ -108,6 +111,7 @@ def lyapunov_exponents(width, std) -> np.ndarray:
     """
     width = _check.positive_int(width, "width")
     std = _std(std)
+    _check.budget(f"lyapunov_exponents(width={width})", nbytes=6 * 8 * width, work=20 * width)
     m = width - np.arange(width)                      # n - i + 1 for i = 1..n
     return (math.log(std) + 0.5 * (math.log(2.0) + _digamma_half(m))) * _LOG10_E
 
@@ -175,7 +179,7 @@ class ProductSpectrum(Table):
         The first layers are skipped because a product needs a few layers to
         line up with its fastest (and slowest) directions.
         """
-        values = np.asarray(values, dtype=np.float64)
+        values = _check.float_array(values, "values")
         if values.shape != (self.depth,):
             raise ValueError(f"values must have one entry per depth (shape ({self.depth},)), "
                              f"got shape {values.shape}")
@@ -257,6 +261,8 @@ def product_spectrum(depth, width, std, seed=0) -> ProductSpectrum:
     width = _check.positive_int(width, "width")
     std = _std(std)
     seed = _check.seed(seed)
+    _check.budget(f"product_spectrum(depth={depth}, width={width})", nbytes=8 * 8 * width * width,
+                  work=depth * (30 * width ** 3 + _check.LOOP_COST))
     x = np.random.default_rng([seed, 1]).standard_normal(width)
     x /= np.linalg.norm(x)
 

@@ -103,7 +103,9 @@ def orthogonal(n: int, rng: np.random.Generator) -> np.ndarray:
     QR of a Gaussian matrix, with the signs of R's diagonal moved into Q so that Q
     is uniformly distributed (Mezzadri 2007).
     """
-    A = rng.standard_normal((n, n))
+    n = _check.positive_int(n, "n")
+    _check.budget(f"orthogonal(n={n})", nbytes=4 * 8 * n * n, work=10 * n ** 3)
+    A = _check.generator(rng, "rng").standard_normal((n, n))
     Q, R = np.linalg.qr(A)
     return Q * np.sign(np.diag(R))
 
@@ -114,6 +116,8 @@ def spectral_radius(W) -> float:
     It rules the long run: :math:`\lVert W^k\rVert^{1/k} \to \rho(W)` as k grows.
     """
     W = _check.finite_array(W, "W", ndim=2)
+    if W.shape[0] != W.shape[1] or W.size == 0:
+        raise ValueError(f"W must be a non-empty square matrix, got shape {W.shape}")
     return float(np.max(np.abs(np.linalg.eigvals(W))))
 
 
@@ -123,7 +127,7 @@ def largest_singular_value(W) -> float:
     Always :math:`\sigma_{\max} \ge \rho`; equal for normal matrices (symmetric ones, or a
     multiple of an orthogonal one), often far apart for others.
     """
-    W = _check.finite_array(W, "W", ndim=2)
+    W = _check.nonempty(_check.finite_array(W, "W", ndim=2), "W")
     return float(np.linalg.norm(W, 2))
 
 
@@ -143,17 +147,19 @@ def recurrent_matrix(n: int, init: str = "orthogonal", scale: float = 1.0,
 
     ``scale < 1`` puts a vanilla RNN in the vanishing regime, ``scale > 1`` lets
     its gradients grow with the lag (as long as tanh does not saturate).
+    ``rng=None`` draws from ``np.random.default_rng(0)`` (the same matrix every time).
 
     >>> W = recurrent_matrix(4, "orthogonal", 0.5, np.random.default_rng(0))
     >>> round(largest_singular_value(W), 12), round(spectral_radius(W), 12)
     (0.5, 0.5)
     """
     n = _check.positive_int(n, "n")
-    _check.choice(init, "recurrent_init", RECURRENT_INITS)
-    scale = _check.finite_float(scale, "recurrent_scale")
+    _check.choice(init, "init", RECURRENT_INITS)
+    scale = _check.finite_float(scale, "scale")
     if scale < 0:
-        raise ValueError(f"recurrent_scale must be >= 0, got {scale}")
-    rng = np.random.default_rng(0) if rng is None else rng
+        raise ValueError(f"scale must be >= 0, got {scale}")
+    _check.budget(f"recurrent_matrix(n={n})", nbytes=4 * 8 * n * n, work=10 * n ** 3)
+    rng = np.random.default_rng(0) if rng is None else _check.generator(rng, "rng")
     if init == "orthogonal":
         return scale * orthogonal(n, rng)
     A = rng.standard_normal((n, n))
@@ -258,16 +264,19 @@ class RecurrentNetwork:
             raise ValueError(f"recurrent_scale must be >= 0, got {self.recurrent_scale}")
         self.input_init = input_init
         scheme = init_.initializer(input_init)
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(_check.seed(seed))
         n_h, k = self.n_hidden, len(self.gates)
+        _check.budget(f"{type(self).__name__}(n_in={self.n_in}, n_hidden={n_h}, n_out={self.n_out})",
+                      nbytes=8 * k * n_h * (self.n_in + 3 * n_h + self.n_out),
+                      work=10 * k * n_h ** 3)
         # stacked arrays: block j (rows j*n_h .. (j+1)*n_h) belongs to gate self.gates[j]
-        self.W_x = np.concatenate([np.asarray(scheme(self.n_in, n_h, rng), dtype=np.float64)
+        self.W_x = np.concatenate([init_.draw(scheme, self.n_in, n_h, rng, "input_init")
                                    for _ in self.gates])                  # (k n_h, n_in)
         self.W_h = np.concatenate([recurrent_matrix(n_h, self.recurrent_init,
                                                     self.recurrent_scale, rng)
                                    for _ in self.gates])                  # (k n_h, n_h)
         self.b = np.zeros(k * n_h)
-        self.W_hy = np.asarray(scheme(n_h, self.n_out, rng), dtype=np.float64)
+        self.W_hy = init_.draw(scheme, n_h, self.n_out, rng, "input_init")
         self.b_y = np.zeros(self.n_out)
         self._init_biases()
         self.params = self._named(self.W_x, self.W_h, self.b, self.W_hy, self.b_y)
@@ -339,9 +348,18 @@ class RecurrentNetwork:
                              f"got {X.shape}")
         return X
 
+    def bptt_bytes(self, batch: int, T: int) -> float:
+        """About the memory a forward and backward pass over ``batch`` sequences of T steps keep."""
+        return 8.0 * batch * T * (self.n_in + self.n_hidden * (3 * len(self.gates) + 8))
+
     def forward(self, X) -> np.ndarray:
         r"""The readout :math:`y = W_{hy} h_T + b_y` of shape (batch, n_out); keeps what BPTT needs."""
         X = self._check_X(X)
+        batch, T, k = X.shape[0], X.shape[1], len(self.gates)
+        _check.budget(f"{self.cell} over batch={batch} sequences of T={T} steps",
+                      nbytes=self.bptt_bytes(batch, T),
+                      work=T * (4 * batch * k * self.n_hidden * (self.n_hidden + self.n_in)
+                                + _check.LOOP_COST))
         U = self._input_terms(X)
         state = self._zero_state(X.shape[0])
         caches = []
@@ -354,18 +372,22 @@ class RecurrentNetwork:
 
     __call__ = forward
 
-    def backward(self, grad_output) -> BPTTGradients:
+    def backward(self, grad_output, overflow: str = "raise") -> BPTTGradients:
         r"""Backpropagation through time from :math:`G = \partial\,\mathrm{Out}/\partial y`.
 
         The readout gives :math:`\partial\,\mathrm{Out}/\partial h_T = G W_{hy}`; then each
         step, from t = T down to 1, turns the derivatives with respect to its output
         state into derivatives with respect to its input state and its input terms
         :math:`u_t`. The weight gradients are sums over t (:meth:`_weight_gradients`).
+        ``overflow="allow"`` accepts an inf or NaN ``grad_output`` (an overflowed readout).
         """
         if self._cache is None:
             raise ValueError("call forward(X) before backward(grad_output)")
         X, caches, h_T = self._cache
-        G = _check.finite_array(grad_output, "grad_output", ndim=2)
+        if _check.choice(overflow, "overflow", ["raise", "allow"]) == "raise":
+            G = _check.finite_array(grad_output, "grad_output", ndim=2)
+        else:                            # gradient_vs_lag: an exploding profile, inf allowed
+            G = _check.float_array(grad_output, "grad_output")
         if G.shape != (h_T.shape[0], self.n_out):
             raise ValueError(f"grad_output must have the output's shape "
                              f"{(h_T.shape[0], self.n_out)}, got {G.shape}")
@@ -386,9 +408,17 @@ class RecurrentNetwork:
         params = self._named(dW_x, dW_h, db, G.T @ h_T, G.sum(axis=0))
         return BPTTGradients(params=params, dh=dh, dc=dc, gates=gates)
 
+    def _check_y(self, y, batch: int) -> np.ndarray:
+        y = _check.finite_array(y, "y", ndim=2)
+        if y.shape != (batch, self.n_out):
+            raise ValueError(f"y must have shape (batch, n_out) = {(batch, self.n_out)}, "
+                             f"got {y.shape}")
+        return y
+
     def loss_and_gradients(self, X, y, loss: str = "bce_with_logits"):
         """Forward, the loss against ``y`` (shape (batch, n_out)) and BPTT: (value, BPTTGradients)."""
-        value, G = losses.get(loss)(self.forward(X), y)
+        out = self.forward(X)
+        value, G = losses.get(loss)(out, self._check_y(y, len(out)))
         return value, self.backward(G)
 
     def __repr__(self) -> str:
@@ -690,6 +720,11 @@ def _reverse_cumprod(gate: np.ndarray) -> np.ndarray:
     return np.cumprod(shifted[:, ::-1], axis=1)[:, ::-1]
 
 
+def _beyond_as_inf(norms: np.ndarray) -> np.ndarray:
+    """Norms with NaN (an overflow that met 0 or -inf) written as inf."""
+    return np.where(np.isnan(norms), np.inf, norms)
+
+
 def gradient_vs_lag(cell, T: int | None = None, X=None, y=None, batch: int = 32,
                     input_scale: float = 1.0, loss: str = "bce_with_logits", seed: int = 0,
                     title: str = "", **network_kwargs) -> LagProfile:
@@ -702,6 +737,7 @@ def gradient_vs_lag(cell, T: int | None = None, X=None, y=None, batch: int = 32,
     inputs are multiplied by ``input_scale``. Out is ``loss`` (mean binary cross-entropy on the logits, or MSE)
     against the labels. An exploding profile may overflow float64: the table then shows
     inf, which is the honest answer (the overflow is expected, so it is not warned about).
+    If even the readout overflows (inf - inf), every lag reads inf.
 
     >>> p = gradient_vs_lag("rnn", T=20, n_hidden=8, recurrent_scale=0.5)
     >>> bool(p.ratio[-1] < 0.5 ** 10)
@@ -723,6 +759,8 @@ def gradient_vs_lag(cell, T: int | None = None, X=None, y=None, batch: int = 32,
         if T is None:
             raise ValueError("gradient_vs_lag needs T (the sequence length) or X")
         T = _check.positive_int(T, "T")
+        batch = _check.positive_int(batch, "batch")
+        _check.budget(f"gradient_vs_lag(T={T}, batch={batch})", nbytes=net.bptt_bytes(batch, T))
         if net.n_in != 1:
             raise ValueError(f"the default memory task has n_in = 1, the network has "
                              f"n_in = {net.n_in}: pass X and y")
@@ -735,10 +773,19 @@ def gradient_vs_lag(cell, T: int | None = None, X=None, y=None, batch: int = 32,
             raise ValueError(f"T = {T} does not match X's {X.shape[1]} steps")
         if y is None:
             raise ValueError("pass the labels y together with X")
+    loss_fn = losses.get(loss)
     with np.errstate(over="ignore", invalid="ignore"):     # an exploding profile may overflow
-        _, grads = net.loss_and_gradients(X, y, loss=loss)
-        dh_norm = grads.dh_norm()[::-1]                    # index by lag k = T - t
-        dc_norm = grads.dc_norm()
+        logits = net.forward(X)
+        if np.isnan(logits).any():       # inf - inf in the readout: the state itself overflowed
+            G = np.full(logits.shape, np.nan)
+        else:                            # a logit of +-inf: the loss gradient has the same limit
+            big = np.finfo(np.float64).max                 # at the largest float
+            _, G = loss_fn(np.clip(logits, -big, big), y)
+        grads = net.backward(G, overflow="allow")
+        # an overflow in the backward pass gives inf, or NaN where inf meets 0 or -inf: both
+        # mean "beyond float64", reported as inf
+        dh_norm = _beyond_as_inf(grads.dh_norm()[::-1])    # index by lag k = T - t
+        dc_norm = None if grads.dc is None else _beyond_as_inf(grads.dc_norm())
         gate_product = path_norm = None
         gate = grads.gates.get("f", grads.gates.get("z"))
         if gate is not None:
@@ -746,7 +793,7 @@ def gradient_vs_lag(cell, T: int | None = None, X=None, y=None, batch: int = 32,
             gate_product = prod.mean(axis=(0, 2))[::-1]
             end = grads.dc[:, -1] if grads.dc is not None else grads.dh[:, -1]
             carried = end[:, None, :] * prod
-            path_norm = np.sqrt(np.einsum("btj,btj->t", carried, carried))[::-1]
+            path_norm = _beyond_as_inf(np.sqrt(np.einsum("btj,btj->t", carried, carried))[::-1])
     out = {"bce_with_logits": "mean BCE of the readout's logits",
            "mse": "MSE of the readout"}.get(loss, str(loss))
     return LagProfile(cell=net.cell, T=X.shape[1], dh_norm=dh_norm,
@@ -762,9 +809,9 @@ def accuracy(net: RecurrentNetwork, X, y) -> float:
 
     NaN when the network's output is not finite (a diverged network has no accuracy).
     """
-    y = _check.finite_array(y, "y", ndim=2)
     with np.errstate(over="ignore", invalid="ignore"):     # a diverged net may hold inf/NaN
         logits = net.forward(X)
+    y = net._check_y(y, len(logits))
     if not np.all(np.isfinite(logits)):
         return float("nan")
     return float(np.mean((logits > 0) == (y > 0.5)))
@@ -815,15 +862,19 @@ def train_sequence(net: RecurrentNetwork, X, y, steps: int, lr: float,
     stops training and is reported in ``diverged_at`` and ``reason``.
     """
     steps = _check.positive_int(steps, "steps")
+    seed = _check.seed(seed)
     if not isinstance(net, RecurrentNetwork):
         raise TypeError(f"net must be an RNN, LSTM or GRU, got {type(net).__name__}")
     X = net._check_X(X)
-    y = _check.finite_array(y, "y", ndim=2)
-    if y.shape != (X.shape[0], net.n_out):
-        raise ValueError(f"y must have shape (batch, n_out) = {(X.shape[0], net.n_out)}, "
-                         f"got {y.shape}")
+    y = net._check_y(y, X.shape[0])
     if batch_size is not None:
         batch_size = _check.positive_int(batch_size, "batch_size")
+    rows = X.shape[0] if batch_size is None else min(batch_size, X.shape[0])
+    k, n_h = len(net.gates), net.n_hidden
+    _check.budget(f"train_sequence(steps={steps}) on {rows} sequences of {X.shape[1]} steps",
+                  nbytes=8 * 4 * steps + net.bptt_bytes(rows, X.shape[1]),
+                  work=steps * X.shape[1] * (12 * rows * k * n_h * (n_h + net.n_in)
+                                             + 2 * _check.LOOP_COST))
     for name, value in (("clip_norm", clip_norm), ("clip_value", clip_value)):
         if value is not None and not _check.finite_float(value, name) > 0:
             raise ValueError(f"{name} must be > 0 or None, got {value}")
@@ -841,6 +892,9 @@ def train_sequence(net: RecurrentNetwork, X, y, steps: int, lr: float,
             idx = (slice(None) if batch_size is None
                    else rng.choice(len(X), size=min(batch_size, len(X)), replace=False))
             logits = net.forward(X[idx])
+            if not np.all(np.isfinite(logits)):  # the loss of an overflowed output is inf/NaN
+                diverged, reason = step, "loss is not finite"
+                break
             value, G = loss_fn(logits, y[idx])
             if not np.isfinite(value):
                 diverged, reason = step, "loss is not finite"

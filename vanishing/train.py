@@ -37,13 +37,14 @@ class TrainingHistory:
     update_ratio: np.ndarray
     global_norm: np.ndarray
     diverged_at: int | None
+    reason: str = "loss not finite"
 
     @property
     def steps(self) -> int:
         return len(self.loss)
 
     def __str__(self) -> str:
-        end = (f"diverged (loss not finite) at step {self.diverged_at}"
+        end = (f"diverged ({self.reason}) at step {self.diverged_at}"
                if self.diverged_at is not None else f"final loss {self.loss[-1]:.4g}")
         start = f"loss {self.loss[0]:.4g} -> " if self.steps else ""   # empty if diverged at step 0
         return (f"TrainingHistory: {self.steps} steps, {start}{end}; "
@@ -60,13 +61,23 @@ def train(net, X, Y, steps: int, lr: float, loss: str = "mse", batch_size: int |
     ``loss`` is "mse" or "bce_with_logits" (then the net's last layer should be
     linear: it outputs logits). ``batch_size=None`` uses the whole set each step.
     """
+    from .mlp import MLP
+    if not isinstance(net, MLP):
+        raise TypeError(f"net must be a vanishing.mlp.MLP, got {type(net).__name__}")
     steps = _check.positive_int(steps, "steps")
-    X = _check.finite_array(X, "X", ndim=2)
-    Y = _check.finite_array(Y, "Y", ndim=2)
-    if len(X) != len(Y):
-        raise ValueError(f"X and Y must have the same number of rows, got {len(X)} and {len(Y)}")
+    seed = _check.seed(seed)
+    X = _check.nonempty(_check.finite_array(X, "X", ndim=2), "X")
+    Y = _check.nonempty(_check.finite_array(Y, "Y", ndim=2), "Y")
+    if len(X) != len(Y) or Y.shape[1] != net.sizes[-1]:
+        raise ValueError(f"Y must have shape (rows of X, n_out) = {(len(X), net.sizes[-1])}, "
+                         f"got {Y.shape}")
     if batch_size is not None:
         batch_size = _check.positive_int(batch_size, "batch_size")
+    rows = len(X) if batch_size is None else min(batch_size, len(X))
+    _check.budget(f"train(steps={steps}) on {rows} rows per step",
+                  nbytes=3 * 8 * steps * net.depth,
+                  work=steps * (6 * rows * sum(W.size for W in net.weights)
+                                + _check.LOOP_COST * net.depth))
     for value, name in ((clip_norm, "clip_norm"), (clip_value, "clip_value")):
         if value is not None and _check.finite_float(value, name) <= 0:
             raise ValueError(f"{name} must be > 0 (or None: no clipping), got {value}")
@@ -75,19 +86,27 @@ def train(net, X, Y, steps: int, lr: float, loss: str = "mse", batch_size: int |
     rng = np.random.default_rng(seed)
     L = net.depth
     rec = {k: np.full((steps, L), np.nan) for k in ("grad_norm", "delta_rms", "update_ratio")}
-    loss_curve, norms, diverged = [], [], None
+    loss_curve, norms, diverged, reason = [], [], None, "loss not finite"
     # A diverging run overflows on purpose; we detect the non-finite loss and stop.
     with np.errstate(over="ignore", invalid="ignore"):
         for step in range(steps):
             idx = (slice(None) if batch_size is None
                    else rng.choice(len(X), size=min(batch_size, len(X)), replace=False))
-            value, grad_out = loss_fn(net.forward(X[idx]), Y[idx])
+            out = net.forward(X[idx], overflow="allow")
+            if not np.all(np.isfinite(out)):     # the loss of an overflowed output is inf/NaN
+                diverged = step
+                break
+            value, grad_out = loss_fn(out, Y[idx])
             if not np.isfinite(value):
                 diverged = step
                 break
             grads = net.backward(grad_out)
             g = grads.as_list()
             norms.append(optim.global_norm(g))
+            if clip_norm is not None and not np.isfinite(norms[-1]):
+                norms.pop()                  # an inf/NaN gradient cannot be clipped: it diverged
+                diverged, reason = step, "gradient not finite"
+                break
             if clip_norm is not None:
                 g, _ = optim.clip_by_global_norm(g, clip_norm)
             if clip_value is not None:
@@ -101,5 +120,5 @@ def train(net, X, Y, steps: int, lr: float, loss: str = "mse", batch_size: int |
             loss_curve.append(value)
     n = len(loss_curve)
     return TrainingHistory(loss=np.array(loss_curve), global_norm=np.array(norms),
-                           diverged_at=diverged,
+                           diverged_at=diverged, reason=reason,
                            **{k: v[:n] for k, v in rec.items()})

@@ -37,7 +37,7 @@ import numpy as np
 from . import _check
 from . import activations as act
 from .chain import format_power, trace_chain
-from .mlp import gradient_profile
+from .mlp import gradient_profile, profile_budget
 
 __all__ = ["DEFAULTS", "CHAIN_DEFAULTS", "INITS", "compare_profiles", "draw_gradient_comparison",
            "render_gradient_comparison", "draw_chain", "render_chain", "figure_png",
@@ -54,7 +54,7 @@ INITS = ("xavier_normal", "xavier_uniform", "he_normal", "he_uniform", "lecun_no
 DEPTH_RANGE, WIDTH_RANGE, CHAIN_DEPTH_RANGE, WEIGHT_RANGE = (1, 100), (2, 256), (1, 1000), (-5.0, 5.0)
 
 # fixed margins (see _new_figure): left and right in inches, bottom and top as fractions
-_LEFT, _BOTTOM, _RIGHT, _TOP, _GAP = 0.75, 0.15, 0.25, 0.82, 0.06
+_LEFT, _BOTTOM, _RIGHT, _TOP, _GAP = 0.75, 0.15, 0.25, 0.82, 0.11
 
 
 # --- the numbers ----------------------------------------------------------------
@@ -73,10 +73,11 @@ def _checked_settings(depth, width, batch, activations, init, batchnorm, residua
     for flag, name in ((batchnorm, "batchnorm"), (residual, "residual")):
         if not isinstance(flag, (bool, np.bool_)):
             raise TypeError(f"{name} must be True or False, got {flag!r}")
-    return dict(depth=_check.positive_int(depth, "depth"), width=_check.positive_int(width, "width"),
-                batch=_check.positive_int(batch, "batch"), activations=activations, init=init,
-                batchnorm=bool(batchnorm), residual=bool(residual),
-                seed=_check.seed(seed))
+    s = dict(depth=_check.positive_int(depth, "depth"), width=_check.positive_int(width, "width"),
+             batch=_check.positive_int(batch, "batch"), activations=activations, init=init,
+             batchnorm=bool(batchnorm), residual=bool(residual), seed=_check.seed(seed))
+    profile_budget(s["depth"], s["width"], s["batch"])
+    return s
 
 
 def _panel_labels(activations) -> list:
@@ -114,7 +115,10 @@ def _plain_power_of_ten(value, _pos=None) -> str:
 
 
 def _new_figure(ncols: int, log_y: bool, width: float, height: float = 3.2):
-    """A Figure with ``ncols`` panels sharing the y axis, and one (empty) line per panel.
+    """A Figure with ``ncols`` panels, each with its own y axis, and one (empty) line per panel.
+
+    The panels do not share the y axis: when one network's gradients are 10^8 and the
+    other's about 1 (residual connections on), a shared axis would flatten the smaller one.
 
     The margins are fixed instead of computed by a layout engine: constrained
     layout measures every label on each redraw, which costs about half of the
@@ -130,7 +134,7 @@ def _new_figure(ncols: int, log_y: bool, width: float, height: float = 3.2):
     FigureCanvasAgg(fig)
     fig.subplots_adjust(left=_LEFT / width, right=1.0 - _RIGHT / width, bottom=_BOTTOM, top=_TOP,
                         wspace=_GAP * ncols)
-    axes = fig.subplots(1, ncols, sharey=True, squeeze=False)[0]
+    axes = fig.subplots(1, ncols, squeeze=False)[0]
     for i, ax in enumerate(axes):
         if log_y:
             ax.set_yscale("log")
@@ -157,7 +161,7 @@ def _log_limits(values) -> tuple:
 
 
 def draw_gradient_comparison(profiles: dict, fig=None, subtitle: str = ""):
-    """Plot each profile's per-layer weight-gradient norm, one panel each, log y axis shared.
+    """Plot each profile's per-layer weight-gradient norm, one panel each, each on its own log axis.
 
     ``profiles`` maps a panel label to a :class:`vanishing.mlp.NetworkStats`
     (see :func:`compare_profiles`). Pass the ``fig`` returned by an earlier
@@ -170,12 +174,11 @@ def draw_gradient_comparison(profiles: dict, fig=None, subtitle: str = ""):
         raise TypeError("profiles must be a non-empty dict {label: NetworkStats}, "
                         "for example compare_profiles()")
     if fig is None:
-        fig = _new_figure(len(profiles), log_y=True, width=4.0 * len(profiles) + 0.5)
-        fig.axes[0].set_ylabel("||dOut/dW_l||")
+        fig = _new_figure(len(profiles), log_y=True, width=4.2 * len(profiles) + 0.5)
+        fig.axes[0].set_ylabel(r"$\Vert\partial\,\mathrm{Out}/\partial W_l\Vert$")
     elif len(fig.axes) != len(profiles):
         raise ValueError(f"fig has {len(fig.axes)} panels but there are {len(profiles)} profiles: "
                          "pass fig=None for a new figure")
-    everything = []
     for ax, (label, profile) in zip(fig.axes, profiles.items()):
         g = np.array(profile.grad_norm, dtype=np.float64)
         zeros = int(np.count_nonzero(g == 0.0))
@@ -190,8 +193,7 @@ def draw_gradient_comparison(profiles: dict, fig=None, subtitle: str = ""):
             summary += f" ({zeros} zero layers)"
         ax.set_title(summary, loc="right", fontsize=8, color="0.3")
         ax.set_xlim(0.5, g.size + 0.5)
-        everything.append(g)
-    fig.axes[0].set_ylim(*_log_limits(np.concatenate(everything)))
+        ax.set_ylim(*_log_limits(g))
     fig.suptitle(subtitle, fontsize=9, x=0.5, y=0.985, va="top")
     return fig
 
@@ -231,18 +233,20 @@ def draw_chain(trace, fig=None):
         fig = _new_figure(1, log_y=False, width=4.6)
         ax = fig.axes[0]
         ax.plot([], [], marker="s", markersize=3, color=PALETTE[1], linestyle="--")
-        ax.set_ylabel("log10 of the magnitude")
+        ax.set_ylabel(r"$\log_{10}$ of the magnitude")
     ax = fig.axes[0]
     layers = np.arange(1, trace.depth + 1)
     curves = []
     for line, values, label in zip(ax.lines, (trace.log10_delta, trace.log10_grad_w),
-                                   ("|delta_l| = |dOut/dz_l|", "|dOut/dw_l|")):
+                                   (r"$|\delta_l| = |\partial\,\mathrm{Out}/\partial z_l|$",
+                                    r"$|\partial\,\mathrm{Out}/\partial w_l|$")):
         y = np.where(np.isneginf(values), np.nan, values)   # an exact zero has no logarithm
         line.set_data(layers, y)
         line.set_markersize(3 if trace.depth <= 60 else 0)
         line.set_label(label)
         curves.append(y)
-    ax.legend(loc="lower right", fontsize=8)
+    # "best": the legend goes where no line is (a fixed corner covered dOut/dw of ReLU chains)
+    ax.legend(loc="best", fontsize=9)
     y = np.concatenate(curves)
     y = y[np.isfinite(y)]
     lo, hi = (float(y.min()), float(y.max())) if y.size else (-1.0, 1.0)
