@@ -44,6 +44,7 @@ from . import activations as act
 from ._table import Table
 from .mlp import MLP, NetworkStats, profile_budget
 from .products import random_matrices
+from .recurrent import orthogonal
 
 __all__ = ["gauss_expectation", "second_moment", "derivative_moment", "variance_map",
            "variance_recursion", "fixed_point", "chi_1", "depth_scale", "critical_sigma_w2",
@@ -588,20 +589,9 @@ def log_slope(values, first, last) -> float:
 
 # --- dynamical isometry ----------------------------------------------------------------------
 
-def orthogonal_matrix(n, rng) -> np.ndarray:
-    r"""A random orthogonal n x n matrix, uniform (Haar): Q of the QR of a Gaussian, signs fixed.
-
-    .. math:: G = QR,\quad Q \leftarrow Q\,\mathrm{diag}(\operatorname{sign} R_{ii})
-
-    >>> Q = orthogonal_matrix(4, np.random.default_rng(0))
-    >>> bool(np.allclose(Q.T @ Q, np.eye(4)))
-    True
-    """
-    n = _check.positive_int(n, "n")
-    rng = _check.generator(rng, "rng")
-    _check.budget(f"orthogonal_matrix({n})", nbytes=3 * 8 * n * n, work=4 * n ** 3)
-    Q, R = np.linalg.qr(rng.standard_normal((n, n)))
-    return Q * np.where(np.diag(R) < 0, -1.0, 1.0)
+#: A random (Haar) orthogonal n x n matrix: the recurrent module's initialiser, under the name
+#: the dynamical-isometry literature uses.
+orthogonal_matrix = orthogonal
 
 
 @dataclass(frozen=True, repr=False)
