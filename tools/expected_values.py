@@ -21,6 +21,7 @@ run that leaves a plateau (lesson 10, learning rate 5: 9e-5), whose test allows 
 Usage:
     python tools/expected_values.py           # rewrite the _want statements in solutions/
     python tools/expected_values.py --check   # write nothing; exit 1 naming every stale cell
+    python tools/expected_values.py 05_initialization   # only this notebook's cells
 """
 
 from __future__ import annotations
@@ -773,9 +774,13 @@ def main(argv=None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if any literal is stale")
+    parser.add_argument("only", nargs="*", metavar="NN_topic",
+                        help="only these solution notebooks (default: every one with a recipe)")
     args = parser.parse_args(argv)
     stale, books = [], {}
     for (stem, grade_id), recipe in RECIPES.items():
+        if args.only and stem not in args.only:
+            continue
         path = ROOT / "solutions" / f"{stem}.ipynb"
         nb = books.setdefault(path, nbformat.read(path, as_version=4))
         cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)

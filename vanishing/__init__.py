@@ -17,6 +17,7 @@ One module per idea (import what you need, e.g. ``from vanishing.chain import tr
 - ``diagnose``: gradient histograms, learning speed, update ratios and a written verdict
 - ``mystery``: broken networks to diagnose (lesson 10)
 - ``derive``: sympy derivations (imports sympy when used)
+- ``table``: how every result prints (text, Markdown, HTML), and ``table()`` for a lesson's numbers
 - ``plots``: matplotlib figures (imports matplotlib when used)
 - ``widgets``: ipywidgets explorers (imports ipywidgets when used)
 

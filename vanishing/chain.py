@@ -35,7 +35,7 @@ import numpy as np
 
 from . import _check
 from . import activations as act
-from ._table import Table
+from .table import Table
 
 __all__ = ["ChainTrace", "trace_chain", "chain_output", "format_power", "log10_ratio", "OUTS"]
 

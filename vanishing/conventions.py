@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import activations as act
-from ._table import Table
+from .table import Table
 from .chain import ChainTrace, format_power, log10_ratio
 
 __all__ = ["QUANTITIES", "Conventions", "compare_conventions"]

@@ -38,7 +38,7 @@ import numpy as np
 from . import _check, losses
 from . import activations as act
 from . import init as init_
-from ._table import Table
+from .table import Table
 
 __all__ = ["MLP", "Gradients", "NetworkStats", "gradient_profile"]
 
@@ -333,6 +333,27 @@ class MLP:
             G = G_prev + G if self.residual[l] else G_prev
         return Gradients(W=dW, b=db, delta=deltas, gamma=dgamma, beta=dbeta,
                          fprime=fprimes, input=G)
+
+    def loss_and_gradients(self, X, Y, loss: str = "mse") -> tuple[float, Gradients]:
+        r"""Forward, the loss against ``Y`` (shape (batch, n_L)) and backward: ``(value, grads)``.
+
+        ``loss`` is a name from :func:`vanishing.losses.get` ("mse" or "bce_with_logits");
+        the backward pass starts from :math:`G = \partial\,\mathrm{Loss}/\partial A_L`.
+        Then ``net.stats(grads)`` reads the per-layer statistics of this pass.
+
+        >>> import numpy as np
+        >>> net = MLP([2, 4, 1], activation="tanh", init="xavier_normal", seed=0)
+        >>> value, grads = net.loss_and_gradients(np.ones((3, 2)), np.zeros((3, 1)))
+        >>> [g.shape for g in grads.W]
+        [(4, 2), (1, 4)]
+        """
+        out = self.forward(X)
+        Y = _check.finite_array(Y, "Y", ndim=2)
+        if Y.shape != out.shape:
+            raise ValueError(f"Y must have the output's shape (rows of X, n_L) = {out.shape}, "
+                             f"got {Y.shape}")
+        value, G = losses.get(loss)(out, Y)
+        return value, self.backward(G)
 
     # --- statistics ------------------------------------------------------------
     def stats(self, grads: Gradients, title: str = "") -> NetworkStats:

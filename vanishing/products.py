@@ -43,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _check
-from ._table import Table
+from .table import Table
 from .chain import format_power
 
 __all__ = ["ProductSpectrum", "product_spectrum", "random_matrices", "lyapunov_exponents",

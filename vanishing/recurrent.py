@@ -75,7 +75,7 @@ import numpy as np
 
 from . import _check, losses, optim
 from . import init as init_
-from ._table import Table, text_table
+from .table import Table, text_table
 
 __all__ = ["RNN", "LSTM", "GRU", "RecurrentNetwork", "BPTTGradients", "LagProfile", "gate",
            "SequenceHistory", "make_network", "orthogonal", "recurrent_matrix",

@@ -41,7 +41,7 @@ import numpy as np
 
 from . import _check, losses
 from . import activations as act
-from ._table import Table
+from .table import Table
 from .mlp import MLP, NetworkStats, profile_budget
 from .products import random_matrices
 from .recurrent import orthogonal
