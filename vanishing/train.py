@@ -38,6 +38,11 @@ class TrainingHistory:
     global_norm: np.ndarray
     diverged_at: int | None
     reason: str = "loss not finite"
+    # activation statistics per step and layer, as in MLP.stats (None when not recorded)
+    act_mean: np.ndarray | None = None
+    act_std: np.ndarray | None = None
+    saturated: np.ndarray | None = None
+    dead: np.ndarray | None = None
 
     @property
     def steps(self) -> int:
