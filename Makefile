@@ -83,8 +83,11 @@ SITE_SOLUTIONS ?= 1
 site: $(STAMP)
 	SITE_SOLUTIONS=$(SITE_SOLUTIONS) $(BIN)/python tools/build_site.py
 
+# ruff, then mypy (configured in pyproject.toml: the package type-checks and every function
+# annotates its parameters and return)
 lint: $(STAMP)
 	$(BIN)/ruff check vanishing tests benchmarks tools
+	$(BIN)/python -m mypy vanishing
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -26,7 +26,7 @@ BINDER = ROOT / "binder"
 LOCK = ROOT / "requirements" / "lock.txt"
 LESSON = ROOT / "notebooks" / "00_start_here.ipynb"
 RUNTIME = {"numpy", "matplotlib", "sympy", "ipywidgets", "jupyterlab", "scikit-learn", "ipykernel"}
-DEV_ONLY = {"pytest", "pytest-xdist", "nbval", "nbgrader", "ruff", "playwright", "hypothesis",
+DEV_ONLY = {"pytest", "pytest-xdist", "nbval", "nbgrader", "ruff", "mypy", "playwright", "hypothesis",
             "jupyter-book", "sphinx-mathjax-offline"}
 
 

@@ -2,7 +2,7 @@
 
 What a learner does, checked end to end: open the notebook, Run All, see the
 controls and the plot, move the depth slider with the keyboard, pick another
-activation, and see the plot change (the ``src`` of the PNG inside the Output
+activation, and see the plot change (the ``src`` of the Image widget's PNG
 widget). A screenshot goes to test-artifacts/ (gitignored).
 
 Isolation: JupyterLab listens on 127.0.0.1 only, on a free port, with a random
@@ -51,7 +51,7 @@ SETTINGS = {                                   # JupyterLab user settings for th
     "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
 }
 GRADIENT = ".vanishing-gradient-explorer"
-PLOT = f"{GRADIENT} .widget-output .jp-RenderedImage img"
+PLOT = f"{GRADIENT} img.vanishing-gradient-explorer-plot"
 START_TIMEOUT = 60.0                   # seconds; a busy two-core machine needs more than 30
 
 # Run alone, after the parallel run (see the Makefile): many kernel starts at once on two

@@ -36,13 +36,18 @@ from vanishing import (
     diagnose,
     gradcheck,
     init,
+    lags,
+    landscape,
+    latching,
     losses,
+    matrices,
     mlp,
     normalization,
     optim,
     plots,
     products,
     recurrent,
+    table,
     train,
 )
 from vanishing import signal as vsignal  # the stdlib signal times the calls
@@ -99,8 +104,13 @@ def _numerical_gradient(theta, h=1e-6):
     return gradcheck.numerical_gradient(lambda: float(np.sum(np.abs(theta))), theta, h)
 
 
+def _error_vs_step(exact, steps):
+    theta = np.array([0.5, -0.25])
+    return gradcheck.error_vs_step(lambda: float(np.sum(theta ** 2)), theta, exact, steps)
+
+
 def _history():
-    return train.train(_net(), X2, Y2, steps=3, lr=0.1)
+    return train.fit(_net(), X2, Y2, steps=3, lr=0.1)
 
 
 def _spectrum_rate(values=None):
@@ -144,11 +154,15 @@ SPECS = {
                              dict(quantity="grad_norm", first=1)),
     "diagnose.unrolled_stats": (lambda X, y: str(diagnose.unrolled_stats(_rnn(), X, y)),
                                 dict(X=SEQ, y=Y2)),
-    "diagnose.plot_update_ratios": (lambda histories: _figure(diagnose.plot_update_ratios(histories)),
+    "plots.plot_update_ratios": (lambda histories: _figure(plots.plot_update_ratios(histories)),
                                     dict(histories={"a": _history()})),
     "gradcheck.numerical_gradient": (_numerical_gradient, dict(theta=np.array([1.0, -2.0]), h=1e-6)),
     "gradcheck.relative_error": (gradcheck.relative_error, dict(a=np.array([1.0, 2.0]),
                                                                 b=np.array([1.0, 2.5]))),
+    "gradcheck.classify_error": (gradcheck.classify_error, dict(error=1e-6)),
+    "gradcheck.optimal_step": (gradcheck.optimal_step, dict(eps=2.0 ** -52)),
+    "gradcheck.error_vs_step": (_error_vs_step, dict(exact=np.array([1.0, -0.5]), steps=[1e-3, 1e-6])),
+    "gradcheck.nearest_kink": (gradcheck.nearest_kink, dict(preactivations=X2)),
     "init.constant": (lambda value: init.constant(value)(2, 3, np.random.default_rng(0)),
                       dict(value=0.5)),
     "init.normal": (lambda std: init.normal(std)(2, 3, np.random.default_rng(0)), dict(std=0.5)),
@@ -219,23 +233,28 @@ SPECS = {
     "recurrent.LSTM.forward": (lambda X: _rnn("lstm").forward(X), dict(X=SEQ)),
     "recurrent.LSTM.backward": (lambda grad_output: _rnn_backward(grad_output).dh,
                                 dict(grad_output=np.array([[0.5], [-0.25]]))),
-    "recurrent.orthogonal": (recurrent.orthogonal, dict(n=3, rng=np.random.default_rng(0))),
-    "recurrent.recurrent_matrix": (recurrent.recurrent_matrix, dict(n=3, init="spectral_radius",
+    "matrices.orthogonal": (matrices.orthogonal, dict(n=3, rng=np.random.default_rng(0))),
+    "matrices.recurrent_matrix": (matrices.recurrent_matrix, dict(n=3, init="spectral_radius",
                                                                     scale=0.5, rng=None)),
-    "recurrent.spectral_radius": (recurrent.spectral_radius, dict(W=X2[:, :2].copy())),
-    "recurrent.largest_singular_value": (recurrent.largest_singular_value, dict(W=X2)),
-    "recurrent.gradient_vs_lag": (lambda cell, T, batch, input_scale, seed:
-                                  str(recurrent.gradient_vs_lag(cell, T=T, batch=batch,
+    "matrices.spectral_radius": (matrices.spectral_radius, dict(W=X2[:, :2].copy())),
+    "matrices.largest_singular_value": (matrices.largest_singular_value, dict(W=X2)),
+    "lags.gradient_vs_lag": (lambda cell, T, batch, input_scale, seed:
+                                  str(lags.gradient_vs_lag(cell, T=T, batch=batch,
                                                                 input_scale=input_scale,
                                                                 seed=seed, n_hidden=3)),
                                   dict(cell="rnn", T=4, batch=2, input_scale=1.0, seed=0)),
-    "recurrent.train_sequence": (lambda X, y, steps, lr, clip_norm, optimizer: str(
-        recurrent.train_sequence(_rnn(), X, y, steps, lr, clip_norm=clip_norm,
-                                 optimizer=optimizer)),
+    "train.fit (recurrent)": (lambda X, y, steps, lr, clip_norm, optimizer: str(
+        train.fit(_rnn(), X, y, steps, lr, clip_norm=clip_norm, optimizer=optimizer,
+                  loss="bce_with_logits")),
         dict(X=SEQ, y=Y2, steps=2, lr=0.1, clip_norm=1.0, optimizer="adam")),
+    "mlp.compare_profiles": (lambda depth, width, batch, activations, seed: str(
+        mlp.compare_profiles(depth, width, batch, activations, seed=seed)),
+        dict(depth=2, width=3, batch=4, activations=("tanh",), seed=0)),
+    "table.table": (lambda rows, columns, formats: str(table.table(rows, columns, formats=formats)),
+                    dict(rows=[(1, 0.5)], columns=("a", "b"), formats=("d", ".2e"))),
     "recurrent.accuracy": (lambda X, y: recurrent.accuracy(_rnn(), X, y), dict(X=SEQ, y=Y2)),
-    "train.train": (lambda X, Y, steps, lr, batch_size, clip_norm, clip_value, seed: str(
-        train.train(_net(), X, Y, steps, lr, batch_size=batch_size, clip_norm=clip_norm,
+    "train.fit": (lambda X, Y, steps, lr, batch_size, clip_norm, clip_value, seed: str(
+        train.fit(_net(), X, Y, steps, lr, batch_size=batch_size, clip_norm=clip_norm,
                     clip_value=clip_value, seed=seed)),
         dict(X=X2, Y=Y2, steps=3, lr=0.1, batch_size=None, clip_norm=1.0, clip_value=None,
              seed=0)),
@@ -278,9 +297,61 @@ SPECS.update({
         depth, width, sigma_w2)), dict(depth=2, width=3, sigma_w2=1.0)),
     "signal.predicted_spectrum_variance": (vsignal.predicted_spectrum_variance, dict(depth=3, sigma_w2=1.0)),
 })
+SPECS.update({
+    "landscape.unit_direction": (landscape.unit_direction, dict(grads=[np.array([3.0, -4.0])])),
+    "landscape.directional_derivative": (landscape.directional_derivative,
+                                         dict(grads=[np.array([3.0, 4.0])],
+                                              direction=[np.array([0.5, -1.0])])),
+    "landscape.loss_slice": (lambda X, Y, direction, alphas, loss: str(landscape.loss_slice(
+        _net(), X, Y, direction, alphas, loss)),
+        dict(X=X2, Y=Y2, direction=[np.ones((4, 3)), np.ones(4), np.ones((1, 4)), np.ones(1)],
+             alphas=np.array([-0.5, 0.0, 0.5]), loss="mse")),
+})
+_LATCH_X = np.array([[0.25, -0.5], [0.0, 0.5], [0.5, 0.25]])          # (T=3, runs=2)
+SPECS.update({
+    "latching.step": (latching.step, dict(h=np.array([0.5, -1.0]), w=2.0, b=0.1,
+                                          x=np.array([0.25, 0.0]))),
+    "latching.trajectory": (latching.trajectory, dict(h0=np.array([1.0, -1.0]), w=2.0, x=_LATCH_X, b=0.0)),
+    "latching.jacobian": (latching.jacobian, dict(h0=np.array([1.0, -1.0]), w=2.0, x=_LATCH_X, b=0.0)),
+    "latching.log10_jacobian": (latching.log10_jacobian, dict(h0=np.array([1.0, -1.0]), w=2.0, x=_LATCH_X,
+                                                              b=0.0)),
+    "latching.fixed_points": (latching.fixed_points, dict(w=2.0, b=0.1)),
+    "latching.multiplier": (latching.multiplier, dict(h_star=np.array([0.5, -0.25]), w=2.0, b=0.0)),
+    "latching.hold_bit": (latching.hold_bit, dict(w=2.0, noise=0.5, T=4, runs=3, b=0.0, seed=0)),
+    "latching.Latch.survival": (lambda t: latching.hold_bit(2.0, 0.3, 5, runs=4).survival(t), dict(t=5)),
+    "latching.Latch.median_log10_gradient": (
+        lambda t: latching.hold_bit(2.0, 0.3, 5, runs=4).median_log10_gradient(t), dict(t=5)),
+})
 SPECS["recurrent.GRU"] = (lambda n_hidden, update_bias: repr(recurrent.GRU(1, n_hidden,
                                                                            update_bias=update_bias)),
                           dict(n_hidden=3, update_bias=1.0))
+# lessons 04 and 05: PReLU, the gain of an activation, symmetry between units
+_prelu, _gain, _symmetry = (importlib.import_module(f"vanishing.{m}") for m in ("prelu", "gain", "symmetry"))
+_SLOPES3 = np.array([0.25, 0.5, -0.125])
+
+
+def _prelu_net_backward(grad_output):
+    net = _prelu.PReLUNet([3, 4, 1], seed=0)
+    net.forward(X2)
+    return net.backward(grad_output).as_list()
+
+
+SPECS.update({
+    "prelu.prelu": (_prelu.prelu, dict(z=X2, a=_SLOPES3)),
+    "prelu.prelu_backward": (_prelu.prelu_backward, dict(grad_output=X2 * 2, z=X2, a=_SLOPES3)),
+    "prelu.PReLUNet": (lambda sizes, slope, shared, seed: repr(_prelu.PReLUNet(sizes, slope, shared, seed=seed)),
+                       dict(sizes=[3, 4, 1], slope=0.25, shared=False, seed=0)),
+    "prelu.PReLUNet.forward": (lambda X: _prelu.PReLUNet([3, 4, 1], seed=0).forward(X), dict(X=X2)),
+    "prelu.PReLUNet.backward": (_prelu_net_backward, dict(grad_output=np.ones((2, 1)))),
+    "prelu.PReLUNet.loss_and_gradients": (lambda X, Y, loss: _prelu.PReLUNet([3, 4, 1], seed=0)
+                                          .loss_and_gradients(X, Y, loss)[0], dict(X=X2, Y=Y2, loss="mse")),
+    "gain.gain": (_gain.gain, dict(activation="prelu", slope=0.25)),
+    "gain.gain(activation)": (lambda activation: _gain.gain(activation), dict(activation="tanh")),
+    "gain.gain_normal": (lambda g: _gain.gain_normal(g)(3, 2, _RNG(0)), dict(g=1.5)),
+    "symmetry.distinct_rows": (_symmetry.distinct_rows, dict(W=X2, tol=1e-9)),
+    "symmetry.jitter": (lambda init, size, seed: _symmetry.jitter(init, size, seed)(3, 2, _RNG(0)),
+                        dict(init="he_normal", size=1e-6, seed=0)),
+})
 for _name in activations.names():
     _f = activations.get(_name)
     SPECS[f"activations.{_name}"] = (_f.f, dict(z=X2))
@@ -290,6 +361,15 @@ SPECS["activations.leaky_relu(alpha)"] = (lambda alpha: activations.leaky_relu(X
                                           dict(alpha=0.01))
 SPECS["activations.elu_prime(alpha)"] = (lambda alpha: activations.elu_prime(X2, alpha),
                                          dict(alpha=1.0))
+
+# vanishing.text (lesson 13's bundled text)
+from vanishing import text as _text  # noqa: E402
+
+SPECS.update({
+    "text.alphabet": (_text.alphabet, dict(text="abcab")),
+    "text.encode": (_text.encode, dict(text="cab", symbols="abc")),
+    "text.char_windows": (_text.char_windows, dict(length=3, text="abcabcab", stride=2)),
+})
 
 # public callables that take no input to check, or only objects the package itself builds
 EXEMPT = {
@@ -302,19 +382,25 @@ EXEMPT = {
     "he_variance": "no arguments", "LayerGradients": "a result record",
     "Diagnosis": "a result record", "learning_speed": "reads a history (checked via speed_ratio)",
     "update_ratios": "reads a history (checked via plot_update_ratios)",
-    "plot_gradient_histograms": "figure of layer_gradients (checked there)",
-    "plot_learning_speed": "figure of a history", "plot_activation_stats": "figure of stats",
     "Gradients": "a result record", "NetworkStats": "a result record",
     "LayerNormGradients": "a result record", "Mystery": "a fixed set-up",
     "mystery_networks": "no arguments", "TrainingHistory": "a result record",
     "BPTTGradients": "a result record", "LagProfile": "a result record",
-    "SequenceHistory": "a result record", "RecurrentNetwork": "base class of RNN/LSTM/GRU",
+    "Finding": "a result record", "LayerCache": "a record the forward pass keeps",
+    "SimpleTable": "a result record (checked via table.table)",
+    "Table": "a mixin", "RecurrentNetwork": "base class of RNN/LSTM/GRU",
     "gate": "the sigmoid, checked as activations.sigmoid",
     "ProductSpectrum": "a result record (rate checked)",
+    "LossSlice": "a result record (checked through loss_slice)",
     "PhasePoint": "a result record", "PhaseDiagram": "a result record", "JacobianSpectrum": "a result record",
     "figure": "an empty figure", "show": "displays in IPython",
+    "StepScan": "a result record (checked through error_vs_step)",
+    "PReLUGradients": "a result record (checked through PReLUNet.backward)",
 }
-# figures: tests/test_widgets.py and tests/test_plots_*.py
+# vanishing.torch takes a torch.nn.Module (torch is optional): tests/test_torch_watch.py checks its bad input
+EXEMPT.update({"watch": "needs a torch.nn.Module (tests/test_torch_watch.py)",
+               "Watcher": "made by watch (tests/test_torch_watch.py)"})
+# figures: tests/test_widgets.py and tests/test_plots.py
 COVERED_ELSEWHERE = ("vanishing.widgets", "vanishing.plots")
 NOT_YET_COVERED = ()
 
@@ -522,7 +608,7 @@ def test_bce_delta_below_float64_keeps_its_exponent():
 
 def test_an_exploding_lag_profile_reports_inf_at_every_length():
     for T in (450, 500):
-        p = recurrent.gradient_vs_lag("rnn", T=T, n_hidden=8, activation="relu",
+        p = lags.gradient_vs_lag("rnn", T=T, n_hidden=8, activation="relu",
                                       recurrent_scale=5.0)
         assert np.isinf(p.dh_norm[-1]) and not np.isnan(p.dh_norm).any()
 
@@ -547,7 +633,7 @@ def test_nan_label_custom_init_and_forward_overflow_are_named():
     (lambda: recurrent.RNN(1, 10 ** 5), "n_hidden"),
     (lambda: chain.trace_chain(10 ** 9, 0.1), "depth"),
     (lambda: chain.trace_chain(10 ** 7, 0.1), "depth"),
-    (lambda: train.train(_net(), X2, Y2, steps=10 ** 9, lr=0.1), "steps"),
+    (lambda: train.fit(_net(), X2, Y2, steps=10 ** 9, lr=0.1), "steps"),
     (lambda: derive.chain_product(10 ** 4), "depth"),
     (lambda: products.lyapunov_exponents(10 ** 12, 1.0), "width"),
 ])
@@ -581,9 +667,9 @@ def test_formerly_quadratic_or_spinning_calls_finish():
     (lambda: losses.mse(np.zeros((0, 1)), np.zeros((0, 1))), "prediction"),
     (lambda: losses.bce_with_logits(np.zeros((0, 1)), np.zeros((0, 1))), "logits"),
     (lambda: diagnose.baseline_loss(np.zeros((0, 1))), "Y"),
-    (lambda: train.train(_net(), np.zeros((0, 3)), np.zeros((0, 1)), 2, 0.1), "X"),
+    (lambda: train.fit(_net(), np.zeros((0, 3)), np.zeros((0, 1)), 2, 0.1), "X"),
     (lambda: plots.plot_chain({}), "traces"),
-    (lambda: diagnose.plot_update_ratios({}), "histories"),
+    (lambda: plots.plot_update_ratios({}), "histories"),
     (lambda: _net().stats(None), "forward"),
     (lambda: mlp.MLP([2, 1], seed=None), "seed"),
     (lambda: data.two_moons(seed=-1), "seed"),

@@ -11,15 +11,10 @@ from vanishing.recurrent import (
     LSTM,
     RNN,
     BPTTGradients,
-    LagProfile,
     accuracy,
-    gradient_vs_lag,
-    largest_singular_value,
     make_network,
-    recurrent_matrix,
-    spectral_radius,
-    train_sequence,
 )
+from vanishing.train import fit
 
 CELLS = [("rnn", {}), ("rnn", {"activation": "relu"}), ("lstm", {"forget_bias": 0.7}),
          ("gru", {"update_bias": 0.5})]
@@ -147,73 +142,8 @@ def test_lstm_forget_bias_initialises_only_the_forget_gate():
 
 # --- the recurrent matrix ---------------------------------------------------------------
 
-def test_scaled_orthogonal_matrix_has_every_singular_value_equal_to_the_scale():
-    W = recurrent_matrix(6, "orthogonal", 0.7, np.random.default_rng(0))
-    assert np.allclose(np.linalg.svd(W, compute_uv=False), 0.7)
-    assert spectral_radius(W) == pytest.approx(0.7)
-
-
-def test_spectral_radius_init_hits_the_target_and_sigma_max_exceeds_it():
-    W = recurrent_matrix(10, "spectral_radius", 1.3, np.random.default_rng(1))
-    assert spectral_radius(W) == pytest.approx(1.3)
-    assert largest_singular_value(W) > 1.3
-
-
-def test_normal_init_spectral_radius_is_about_the_scale():
-    W = recurrent_matrix(200, "normal", 0.5, np.random.default_rng(2))
-    assert 0.4 < spectral_radius(W) < 0.6
-
 
 # --- gradient versus time lag ------------------------------------------------------------
-
-def test_contracting_recurrent_matrix_gives_decaying_gradient_norms():
-    p = gradient_vs_lag("rnn", T=30, n_hidden=8, recurrent_scale=0.5)
-    assert isinstance(p, LagProfile)
-    assert np.all(np.diff(p.dh_norm) < 0), "norms must shrink with every step back"
-    # ||dh_{t-1}|| <= sigma_max(W_hh) * max tanh' * ||dh_t|| <= 0.5 ||dh_t||
-    assert np.all(p.ratio <= 0.5 ** p.lag * (1 + 1e-12))
-    assert p.per_step_factor < 0.5
-
-
-def test_large_spectral_radius_with_small_inputs_makes_gradients_grow():
-    p = gradient_vs_lag("rnn", T=25, n_hidden=8, recurrent_scale=1.5, input_scale=1e-6)
-    assert p.ratio[-1] > 1e3
-    assert p.per_step_factor > 1.4       # tanh' is about 1 while the state stays small
-
-
-def test_growth_per_step_never_exceeds_the_largest_singular_value():
-    net = RNN(1, 8, recurrent_init="spectral_radius", recurrent_scale=1.5, seed=4)
-    sigma_max = largest_singular_value(net.params["W_hh"])
-    p = gradient_vs_lag(net, T=30, input_scale=0.3)
-    assert np.all(p.ratio <= sigma_max ** p.lag * (1 + 1e-12))
-    assert p.ratio[-1] < 1e-3 * sigma_max ** 29, "tanh' < 1 on the saturated steps must damp"
-
-
-def test_lstm_cell_path_is_the_product_of_forget_gates_when_recurrent_weights_vanish():
-    net = LSTM(1, 4, recurrent_scale=0.0, forget_bias=2.0, seed=1)
-    p = gradient_vs_lag(net, T=20)
-    assert np.allclose(p.dc_norm, p.path_norm, rtol=1e-10)
-    assert p.gate_product[10] < 0.95 ** 10          # f = sigma(2 + ...) is about 0.88
-
-
-def test_gru_direct_path_is_the_product_of_update_gates_when_recurrent_weights_vanish():
-    net = GRU(1, 4, recurrent_scale=0.0, update_bias=1.0, seed=1)
-    p = gradient_vs_lag(net, T=20)
-    assert np.allclose(p.dh_norm, p.path_norm, rtol=1e-10)
-
-
-def test_larger_forget_bias_keeps_more_of_the_cell_gradient():
-    lows = gradient_vs_lag("lstm", T=30, n_hidden=8, recurrent_scale=0.3, forget_bias=0.0)
-    highs = gradient_vs_lag("lstm", T=30, n_hidden=8, recurrent_scale=0.3, forget_bias=3.0)
-    assert highs.dc_norm[-1] / highs.dc_norm[0] > 1e3 * lows.dc_norm[-1] / lows.dc_norm[0]
-
-
-def test_lag_profile_table_lists_lags_and_states_out():
-    p = gradient_vs_lag("lstm", T=12, n_hidden=4)
-    text = str(p)
-    assert "Out = mean BCE" in text and "||dOut/dc_t||" in text
-    assert p.lags_shown() == [0, 1, 2, 5, 10, 11]
-    assert "<table>" in p._repr_html_()
 
 
 # --- training ---------------------------------------------------------------------------
@@ -222,7 +152,7 @@ def test_lstm_learns_the_memory_task_at_a_modest_lag():
     X, y = memory_task(128, lag=15, seed=0)
     X_test, y_test = memory_task(256, lag=15, seed=1)
     net = LSTM(1, 8, seed=0)
-    history = train_sequence(net, X, y, steps=60, lr=0.02, optimizer="adam")
+    history = fit(net, X, y, steps=60, lr=0.02, optimizer="adam", loss="bce_with_logits")
     assert history.diverged_at is None
     assert history.loss[-1] < 0.5 * history.loss[0]
     assert accuracy(net, X_test, y_test) > 0.95
@@ -231,7 +161,7 @@ def test_lstm_learns_the_memory_task_at_a_modest_lag():
 def test_exploding_relu_rnn_diverges_without_clipping_and_is_reported():
     X, y = memory_task(64, lag=30, seed=0)
     net = RNN(1, 8, activation="relu", recurrent_scale=2.0, seed=0)
-    history = train_sequence(net, X, y, steps=20, lr=0.1)       # warnings are errors here
+    history = fit(net, X, y, steps=20, lr=0.1, loss="bce_with_logits")       # warnings are errors here
     assert history.diverged_at is not None and history.diverged_at < 20
     assert "not finite" in history.reason and "diverged" in str(history)
     assert np.isnan(accuracy(net, X, y))
@@ -240,15 +170,15 @@ def test_exploding_relu_rnn_diverges_without_clipping_and_is_reported():
 def test_clipping_by_norm_keeps_the_exploding_relu_rnn_finite():
     X, y = memory_task(64, lag=30, seed=0)
     net = RNN(1, 8, activation="relu", recurrent_scale=2.0, seed=0)
-    history = train_sequence(net, X, y, steps=20, lr=0.1, clip_norm=1.0)
+    history = fit(net, X, y, steps=20, lr=0.1, clip_norm=1.0, loss="bce_with_logits")
     assert history.diverged_at is None and np.all(np.isfinite(history.loss))
-    assert history.clipped[0] and history.grad_norm[0] > 1.0
+    assert history.clipped[0] and history.global_norm[0] > 1.0
 
 
 def test_clip_value_is_applied_and_recorded():
     X, y = memory_task(32, lag=10, seed=0)
     net = RNN(1, 4, recurrent_scale=3.0, seed=0)
-    history = train_sequence(net, X, y, steps=3, lr=0.1, clip_value=1e-3)
+    history = fit(net, X, y, steps=3, lr=0.1, clip_value=1e-3, loss="bce_with_logits")
     assert history.clipped.all()
 
 
@@ -292,27 +222,17 @@ def test_backward_needs_forward_and_the_output_shape():
         net.backward(np.ones((3, 1)))
 
 
-def test_train_sequence_rejects_bad_arguments():
+def test_fit_rejects_bad_sequence_arguments():
     X, y = memory_task(8, lag=4)
     net = RNN(1, 3)
     with pytest.raises(ValueError, match="y must have shape"):
-        train_sequence(net, X, y[:4], steps=2, lr=0.1)
+        fit(net, X, y[:4], steps=2, lr=0.1, loss="bce_with_logits")
     with pytest.raises(ValueError, match="clip_norm"):
-        train_sequence(net, X, y, steps=2, lr=0.1, clip_norm=0.0)
+        fit(net, X, y, steps=2, lr=0.1, clip_norm=0.0, loss="bce_with_logits")
     with pytest.raises(ValueError, match="optimizer"):
-        train_sequence(net, X, y, steps=2, lr=0.1, optimizer="rmsprop")
-    with pytest.raises(TypeError, match="net"):
-        train_sequence("rnn", X, y, steps=2, lr=0.1)
-
-
-def test_gradient_vs_lag_rejects_inconsistent_arguments():
-    with pytest.raises(ValueError, match="T"):
-        gradient_vs_lag("rnn")
-    with pytest.raises(TypeError, match="network options"):
-        gradient_vs_lag(RNN(1, 3), T=5, n_hidden=4)
-    X, y = memory_task(4, lag=6)
-    with pytest.raises(ValueError, match="does not match"):
-        gradient_vs_lag(RNN(1, 3), T=5, X=X, y=y)
+        fit(net, X, y, steps=2, lr=0.1, optimizer="rmsprop", loss="bce_with_logits")
+    with pytest.raises(TypeError, match="model"):
+        fit("rnn", X, y, steps=2, lr=0.1, loss="bce_with_logits")
 
 
 def test_gate_is_the_logistic_sigmoid():
@@ -320,14 +240,6 @@ def test_gate_is_the_logistic_sigmoid():
     from vanishing.recurrent import gate
     z = np.linspace(-40, 40, 81)
     np.testing.assert_allclose(gate(z), sigmoid(z), rtol=1e-12, atol=1e-15)
-
-
-def test_gradient_vs_lag_scales_given_inputs_too():
-    X, y = memory_task(8, lag=10, seed=0)
-    net = RNN(1, 4, seed=0)
-    scaled = gradient_vs_lag(net, X=X, y=y, input_scale=1e-3)
-    manual = gradient_vs_lag(net, X=1e-3 * X, y=y)
-    np.testing.assert_allclose(scaled.dh_norm, manual.dh_norm)
 
 
 def test_recurrent_weights_returns_a_copy_of_the_chosen_gate():

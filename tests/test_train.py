@@ -7,7 +7,7 @@ import pytest
 
 from vanishing import init, losses, optim
 from vanishing.mlp import MLP
-from vanishing.train import TrainingHistory, train
+from vanishing.train import TrainingHistory, fit
 
 
 def regression_data(n=32, seed=0):
@@ -24,7 +24,7 @@ def small_net(**kwargs):
 
 def test_training_reduces_the_loss():
     X, Y = regression_data()
-    h = train(small_net(), X, Y, steps=100, lr=0.1)
+    h = fit(small_net(), X, Y, steps=100, lr=0.1)
     assert isinstance(h, TrainingHistory)
     assert h.steps == 100 and h.diverged_at is None
     assert h.loss[-1] < 0.5 * h.loss[0]
@@ -34,7 +34,7 @@ def test_the_first_record_is_the_loss_and_gradients_of_the_initial_network():
     X, Y = regression_data()
     net = small_net()
     initial = copy.deepcopy(net)
-    h = train(net, X, Y, steps=3, lr=0.05)
+    h = fit(net, X, Y, steps=3, lr=0.05)
     value, g = losses.mse(initial.forward(X), Y)
     grads = initial.backward(g)
     assert h.loss[0] == pytest.approx(value, rel=1e-13, abs=0)
@@ -52,7 +52,7 @@ def test_one_training_step_is_one_sgd_step_on_every_parameter():
     X, Y = regression_data()
     net = small_net(batchnorm=True)
     initial = copy.deepcopy(net)
-    train(net, X, Y, steps=1, lr=0.1)
+    fit(net, X, Y, steps=1, lr=0.1)
     _, g = losses.mse(initial.forward(X), Y)
     grads = initial.backward(g)
     for after, before, grad in zip(net.parameters(), initial.parameters(), grads.as_list()):
@@ -64,7 +64,7 @@ def test_a_tiny_step_lowers_the_loss_by_lr_times_the_squared_gradient_norm(batch
     """First-order Taylor: L(theta - lr g) = L(theta) - lr |g|^2 + O(lr^2); wrong gradients break it."""
     X, Y = regression_data()
     lr = 1e-6
-    h = train(small_net(batchnorm=batchnorm), X, Y, steps=2, lr=lr)
+    h = fit(small_net(batchnorm=batchnorm), X, Y, steps=2, lr=lr)
     predicted = lr * h.global_norm[0] ** 2
     assert (h.loss[0] - h.loss[1]) / predicted == pytest.approx(1.0, rel=1e-4, abs=0)
 
@@ -73,7 +73,7 @@ def test_clipping_by_global_norm_limits_the_whole_update():
     X, Y = regression_data()
     net = small_net(init=init.normal(2.0))
     before = [p.copy() for p in net.parameters()]
-    h = train(net, X, Y, steps=1, lr=0.1, clip_norm=0.01)
+    h = fit(net, X, Y, steps=1, lr=0.1, clip_norm=0.01)
     assert h.global_norm[0] > 0.01                                 # the clip was active
     step = optim.global_norm([a - b for a, b in zip(net.parameters(), before)])
     assert step == pytest.approx(0.1 * 0.01, rel=1e-10, abs=0)
@@ -83,7 +83,7 @@ def test_clipping_by_value_limits_every_entry_of_the_update():
     X, Y = regression_data()
     net = small_net(init=init.normal(2.0))
     before = [p.copy() for p in net.parameters()]
-    train(net, X, Y, steps=1, lr=0.1, clip_value=1e-3)
+    fit(net, X, Y, steps=1, lr=0.1, clip_value=1e-3)
     largest = max(np.abs(a - b).max() for a, b in zip(net.parameters(), before))
     assert largest == pytest.approx(0.1 * 1e-3, rel=1e-10, abs=0)
 
@@ -91,8 +91,8 @@ def test_clipping_by_value_limits_every_entry_of_the_update():
 def test_momentum_is_passed_to_the_optimiser():
     X, Y = regression_data()
     plain, heavy = small_net(), small_net()
-    train(plain, X, Y, steps=3, lr=0.05)
-    train(heavy, X, Y, steps=3, lr=0.05, momentum=0.9)
+    fit(plain, X, Y, steps=3, lr=0.05)
+    fit(heavy, X, Y, steps=3, lr=0.05, momentum=0.9)
     assert not np.allclose(plain.weights[0], heavy.weights[0])
 
 
@@ -101,23 +101,23 @@ def test_cross_entropy_training_separates_two_blobs():
     X = np.vstack([rng.normal(-2, 1, (20, 3)), rng.normal(2, 1, (20, 3))])
     Y = np.repeat([[0.0], [1.0]], 20, axis=0)
     net = MLP([3, 8, 1], activation="relu", init="he_normal", seed=0)
-    h = train(net, X, Y, steps=60, lr=0.5, loss="bce_with_logits")
+    h = fit(net, X, Y, steps=60, lr=0.5, loss="bce_with_logits")
     assert h.loss[-1] < 0.2 < h.loss[0]
     assert np.mean((net.forward(X) > 0) == (Y > 0.5)) > 0.95
 
 
 def test_minibatches_are_seeded():
     X, Y = regression_data(64)
-    runs = [train(small_net(), X, Y, steps=5, lr=0.1, batch_size=8, seed=s).loss for s in (3, 3, 4)]
+    runs = [fit(small_net(), X, Y, steps=5, lr=0.1, batch_size=8, seed=s).loss for s in (3, 3, 4)]
     assert np.array_equal(runs[0], runs[1]) and not np.array_equal(runs[0], runs[2])
-    big = train(small_net(), X, Y, steps=2, lr=0.1, batch_size=1000)   # more than the data: all of it
-    assert big.loss[0] == train(small_net(), X, Y, steps=1, lr=0.1).loss[0]
+    big = fit(small_net(), X, Y, steps=2, lr=0.1, batch_size=1000)   # more than the data: all of it
+    assert big.loss[0] == fit(small_net(), X, Y, steps=1, lr=0.1).loss[0]
 
 
 def test_a_diverging_run_stops_at_the_first_non_finite_loss_without_warnings():
     X, Y = regression_data()
     net = MLP([3, 8, 8, 1], activation="relu", init=init.normal(5.0), seed=0)
-    h = train(net, X, Y, steps=200, lr=3.0)
+    h = fit(net, X, Y, steps=200, lr=3.0)
     assert h.diverged_at is not None and h.diverged_at < 200
     assert h.steps == h.diverged_at == len(h.global_norm) == h.grad_norm.shape[0]
     assert np.all(np.isfinite(h.loss)) and np.all(np.isfinite(h.grad_norm))
@@ -127,16 +127,18 @@ def test_a_diverging_run_stops_at_the_first_non_finite_loss_without_warnings():
 def test_a_run_that_diverges_at_step_zero_still_prints():
     net = MLP([3, 4, 1], activation="linear", init=init.normal(1e200), seed=0)
     X, Y = regression_data()
-    h = train(net, X, Y, steps=5, lr=0.1)
+    h = fit(net, X, Y, steps=5, lr=0.1)
     assert h.diverged_at == 0 and h.steps == 0 and h.grad_norm.shape == (0, 2)
-    assert str(h) == "TrainingHistory: 0 steps, diverged (loss not finite) at step 0; layers: 2"
+    assert str(h).splitlines()[0] == "TrainingHistory: 0 steps, diverged (loss not finite) at step 0"
 
 
 def test_the_summary_names_the_first_and_last_loss():
     X, Y = regression_data()
-    h = train(small_net(), X, Y, steps=4, lr=0.1)
-    assert str(h) == (f"TrainingHistory: 4 steps, loss {h.loss[0]:.4g} -> final loss {h.loss[-1]:.4g}; "
-                      "layers: 3")
+    h = fit(small_net(), X, Y, steps=4, lr=0.1)
+    lines = str(h).splitlines()
+    assert lines[0] == f"TrainingHistory: 4 steps, loss {h.loss[0]:.4g} -> final loss {h.loss[-1]:.4g}"
+    assert len(lines) == 2 + 1 + 3, "a title, the header and its rule, one row per layer"
+    assert lines[-1].split()[:2] == ["3", f"{h.grad_norm[0, 2]:.3e}"]
 
 
 @pytest.mark.parametrize("kwargs,error,message", [
@@ -157,6 +159,6 @@ def test_the_summary_names_the_first_and_last_loss():
 ])
 def test_bad_arguments_are_rejected_by_name(kwargs, error, message):
     X, Y = regression_data()
-    args = {"net": small_net(), "X": X, "Y": Y, "steps": 2, "lr": 0.1, **kwargs}
+    args = {"model": small_net(), "X": X, "Y": Y, "steps": 2, "lr": 0.1, **kwargs}
     with pytest.raises(error, match=message):
-        train(**args)
+        fit(**args)

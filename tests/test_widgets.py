@@ -3,22 +3,20 @@
 The browser test (tests/test_browser.py) drives the same explorers in JupyterLab.
 """
 
-import base64
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from vanishing import widgets
+from vanishing import mlp, plots, widgets
 from vanishing.chain import trace_chain
 from vanishing.mlp import gradient_profile
 
 
 def shown_png(explorer) -> bytes:
-    """The PNG the explorer's Output widget currently shows."""
-    (output,) = explorer.output.outputs
-    return base64.b64decode(output["data"]["image/png"])
+    """The PNG the explorer's Image widget currently shows."""
+    return bytes(explorer.image.value)
 
 
 def line_data(fig, panel=0):
@@ -36,7 +34,7 @@ def test_import_vanishing_widgets_loads_neither_matplotlib_nor_ipywidgets():
 
 
 def test_compare_profiles_gives_gradient_profile_of_each_activation_in_order():
-    profiles = widgets.compare_profiles(depth=6, width=8, batch=16, activations=("tanh", "relu"),
+    profiles = mlp.compare_profiles(depth=6, width=8, batch=16, activations=("tanh", "relu"),
                                         init="xavier_normal", seed=3)
     assert list(profiles) == ["tanh", "relu"]
     for name, p in profiles.items():
@@ -45,13 +43,13 @@ def test_compare_profiles_gives_gradient_profile_of_each_activation_in_order():
 
 
 def test_repeated_activation_gets_numbered_panel_labels():
-    profiles = widgets.compare_profiles(depth=3, width=4, batch=8, activations=("relu", "relu"))
+    profiles = mlp.compare_profiles(depth=3, width=4, batch=8, activations=("relu", "relu"))
     assert list(profiles) == ["relu (1)", "relu (2)"]
 
 
 def test_render_gradient_comparison_plots_every_layer_norm_on_its_own_log_axis():
     fig = widgets.render_gradient_comparison(depth=12, width=16, batch=32)
-    profiles = widgets.compare_profiles(depth=12, width=16, batch=32)
+    profiles = mlp.compare_profiles(depth=12, width=16, batch=32)
     assert [ax.get_title(loc="left") for ax in fig.axes] == ["sigmoid", "relu"]
     for panel, p in enumerate(profiles.values()):
         x, y = line_data(fig, panel)
@@ -83,11 +81,11 @@ def test_the_chain_legend_does_not_cover_the_weight_gradient_line():
 
 def test_redraw_in_place_reuses_the_figure_and_changes_the_data():
     fig = widgets.render_gradient_comparison(depth=10, width=16)
-    png_before = widgets.figure_png(fig)
+    png_before = plots.png(fig)
     again = widgets.render_gradient_comparison(depth=30, width=16, fig=fig)
     assert again is fig and len(fig.axes) == 2
     assert len(line_data(fig)[1]) == 30
-    assert widgets.figure_png(fig) != png_before
+    assert plots.png(fig) != png_before
 
 
 def test_the_sigmoid_panel_shows_layer_1_far_below_the_last_layer_by_default():
@@ -120,7 +118,7 @@ def test_render_chain_plots_log10_delta_even_beyond_float64():
 def test_draw_gradient_comparison_rejects_a_figure_with_the_wrong_number_of_panels():
     fig = widgets.render_gradient_comparison(depth=3, width=4, activations=("relu",))
     with pytest.raises(ValueError, match="fig has 1 panels but there are 2 profiles"):
-        widgets.draw_gradient_comparison(widgets.compare_profiles(depth=3, width=4), fig=fig)
+        widgets.draw_gradient_comparison(mlp.compare_profiles(depth=3, width=4), fig=fig)
 
 
 @pytest.mark.parametrize("kwargs, error, message", [

@@ -298,17 +298,30 @@ def dead_after_big_steps():
     from vanishing import losses
     from vanishing.data import two_moons
     from vanishing.mlp import MLP
-    from vanishing.train import train
+    from vanishing.train import fit
     X, y = two_moons(256, seed=0)
     out = {}
     for name in ("relu", "leaky_relu", "elu"):
         net = MLP([2, 64, 64, 64, 1], activation=name, init="he_normal", seed=0)
-        train(net, X, y, steps=3, lr=3.0, loss="bce_with_logits")
+        fit(net, X, y, steps=3, lr=3.0, loss="bce_with_logits")
         _, g = losses.bce_with_logits(net.forward(X), y)
         z1 = X @ net.weights[0].T + net.biases[0]
         assert np.min(np.abs(z1.max(axis=0))) > 0.01, "a unit on the edge of dead: the count is fragile"
         out[name] = float(net.stats(net.backward(g)).dead[0])
     return out
+
+
+def prelu_slope_values():
+    import numpy as np
+
+    from vanishing.prelu import prelu_backward
+    rng = np.random.default_rng(21)
+    Z = np.round(rng.standard_normal((6, 4)), 3)
+    Z[2, 1] = 0.0                                   # an example exactly at the kink
+    G = np.round(rng.standard_normal((6, 4)), 3)
+    a = np.round(rng.uniform(0.0, 1.0, 4), 3)
+    return {"Z": Z.tolist(), "G": G.tolist(), "a": a.tolist(),
+            "grad_a": floats(prelu_backward(G, Z, a)[1])}
 
 
 # --- 05 initialization ---
@@ -353,6 +366,25 @@ def xavier_relu_ratio():
     from vanishing.mlp import gradient_profile
     p = gradient_profile(30, 64, 128, "relu", "xavier_normal")
     return {"measured_ratio": float(p.act_std[28] / p.act_std[0])}
+
+
+def distinct_row_cases():
+    import numpy as np
+
+    from vanishing.symmetry import distinct_rows
+    rng = np.random.default_rng(5)
+    cases = []
+    for groups, rows, scale in ((1, 5, 0.1), (3, 8, 1.0), (6, 6, 1e-8), (4, 12, 1e5)):
+        centres = scale * rng.standard_normal((groups, 3))
+        W = centres[np.arange(rows) % groups] * (1 + 1e-13 * rng.standard_normal((rows, 3)))
+        cases.append({"W": W.tolist(), "count": distinct_rows(W)})
+    return {"cases": cases}
+
+
+def gain_of_values():
+    from vanishing.gain import gain
+    return {"tanh": gain("tanh"), "sigmoid": gain("sigmoid"), "prelu_0.3": gain("prelu", slope=0.3),
+            "linear_2x": gain("linear") / 2}
 
 
 # --- 06 batch normalization ---
@@ -424,6 +456,19 @@ def bn_gamma_values():
             "saturated_gamma4": float(net.stats(net.backward(g)).saturated[:-1].mean())}
 
 
+def learning_rate_divergence():
+    from vanishing.data import two_moons
+    from vanishing.mlp import MLP
+    from vanishing.train import fit
+    X6, y6 = two_moons(64, seed=6)
+    lrs = (0.1, 1.0, 3.0)
+    steps = {bn: [fit(MLP([2] + [16] * 9 + [1], activation="relu", init="he_normal", batchnorm=bn,
+                            seed=6), X6, y6, steps=80, lr=lr, loss="bce_with_logits").diverged_at
+                  for lr in lrs] for bn in (False, True)}
+    return {"diverged_without": steps[False], "diverged_with": steps[True],
+            "largest_stable_without": max(lr for lr, s in zip(lrs, steps[False]) if s is None)}
+
+
 def running_mean_passes():
     import numpy as np
 
@@ -474,12 +519,12 @@ def residual_growth_values():
 def plain_training_losses():
     from vanishing.data import two_moons
     from vanishing.mlp import MLP
-    from vanishing.train import train
+    from vanishing.train import fit
     X, y = two_moons(128, seed=0)
     out = {}
     for depth in (5, 10):
         net = MLP([2] + [8] * (depth - 1) + [1], activation="tanh", init="xavier_normal", seed=0)
-        out[depth] = float(train(net, X, y, steps=40, lr=0.4, loss="bce_with_logits").loss[-1])
+        out[depth] = float(fit(net, X, y, steps=40, lr=0.4, loss="bce_with_logits").loss[-1])
     return out
 
 
@@ -498,7 +543,9 @@ def residual_ratio_values():
 # --- 08 LSTM and GRU gates ---
 
 def rnn_bound_values():
-    from vanishing.recurrent import RNN, gradient_vs_lag, largest_singular_value
+    from vanishing.lags import gradient_vs_lag
+    from vanishing.matrices import largest_singular_value
+    from vanishing.recurrent import RNN
     net = RNN(1, 16, recurrent_scale=0.8, seed=3)
     return {"bound_20": float(largest_singular_value(net.params["W_hh"])) ** 20,
             "measured_20": float(gradient_vs_lag(net, T=30).ratio[20])}
@@ -532,6 +579,29 @@ def non_normal_power_values():
     w = np.array([[0.9, 1.0], [0.0, 0.9]])
     norms = [float(np.linalg.norm(np.linalg.matrix_power(w, k), 2)) for k in range(1, 61)]
     return {"k_peak": int(np.argmax(norms)) + 1, "norm_60": norms[59], "norm_max": max(norms)}
+
+
+def latching_values():
+    from vanishing.latching import fixed_points, hold_bit
+    h_star = float(fixed_points(2.0)[-1])
+    latch_08 = hold_bit(0.8, noise=0.3, T=100, runs=1000, seed=0)
+    latch_2 = hold_bit(2.0, noise=0.3, T=100, runs=1000, seed=0)
+    return {"h_star": h_star, "factor": 2.0 * (1.0 - h_star ** 2),
+            "kept_08": latch_08.survival(100), "kept_2": latch_2.survival(100),
+            "log10_grad_08": latch_08.median_log10_gradient(100),
+            "log10_grad_2": latch_2.median_log10_gradient(100)}
+
+
+def state_gradient_values():
+    import numpy as np
+
+    from vanishing.latching import jacobian, trajectory
+    rng = np.random.default_rng(11)
+    cases = []
+    for w, h0, T, noise in ((0.7, -0.4, 1, 0.5), (1.5, 1.0, 3, 0.5), (-2.5, 0.2, 8, 0.3), (5.0, 1.0, 30, 1.0)):
+        x = noise * rng.standard_normal(T)
+        cases.append({"w": w, "H": floats(trajectory(h0, w, x)), "gradient": float(jacobian(h0, w, x)[-1])})
+    return {"cases": cases}
 
 
 # --- 09 gradient clipping ---
@@ -568,6 +638,31 @@ def rnn_gradient_norms():
     norms = [net.loss_and_gradients(*memory_task(64, lag=20, seed=100 + k))[1].global_norm() for k in range(10)]
     return {"norm_mean": float(net.loss_and_gradients(*memory_task(64, lag=20, seed=0))[1].global_norm()),
             "threshold_p90": float(np.percentile(norms, 90))}
+
+
+def step_landing_values():
+    # independent of vanishing.landscape: the parameters are moved by hand and by optim.SGD
+    from vanishing import optim
+    from vanishing.data import memory_task
+    from vanishing.recurrent import RNN
+    X5, y5 = memory_task(64, lag=20, seed=5)
+
+    def fresh():
+        return RNN(1, 8, recurrent_scale=3.0, seed=5)
+
+    net = fresh()
+    g = net.loss_and_gradients(X5, y5)[1].as_list()
+    norm = optim.global_norm(g)
+
+    def loss_moved(step, lr):                      # loss at theta - lr * step
+        moved = fresh()
+        optim.SGD(moved.parameters(), lr=lr).step(step)
+        return float(moved.loss_and_gradients(X5, y5)[0])
+    h = 1e-8
+    slope = (loss_moved([-a for a in g], h / norm) - loss_moved(g, h / norm)) / (2 * h)
+    return {"slope": slope, "alpha_plain": -0.5 * norm, "alpha_clipped": -0.5 * min(norm, 0.5),
+            "loss_plain": loss_moved(g, 0.5),
+            "loss_clipped": loss_moved(optim.clip_by_global_norm(g, 0.5)[0], 0.5)}
 
 
 # --- 10 diagnosing training ---
@@ -609,12 +704,12 @@ def momentum_amplification():
 def learning_rate_losses():
     from vanishing.data import two_moons
     from vanishing.mlp import MLP
-    from vanishing.train import train
+    from vanishing.train import fit
     X, y = two_moons(200, seed=0)
     out = {}
     for lr in (0.5, 5.0, 50.0):
         net = MLP([2, 16, 16, 16, 16, 1], activation="sigmoid", init="xavier_normal", seed=0)
-        out[lr] = float(train(net, X, y, steps=300, lr=lr, loss="bce_with_logits").loss[-1])
+        out[lr] = float(fit(net, X, y, steps=300, lr=lr, loss="bce_with_logits").loss[-1])
     return out
 
 
@@ -623,7 +718,7 @@ def mystery_pair_values():
     from vanishing.data import two_moons
     from vanishing.init import normal
     from vanishing.mlp import MLP
-    from vanishing.train import train
+    from vanishing.train import fit
     X, y = two_moons(200, seed=0)
     out = {}
     for name, scheme in (("P", "xavier_normal"), ("Q", normal(3.0))):
@@ -631,7 +726,7 @@ def mystery_pair_values():
         _, g = losses.bce_with_logits(net.forward(X), y)
         stats = net.stats(net.backward(g))
         out[name] = (float(stats.saturated.max()), float(stats.delta_rms[-1] / stats.delta_rms[0]),
-                     float(train(net, X, y, steps=300, lr=0.5, loss="bce_with_logits").loss[-1]))
+                     float(fit(net, X, y, steps=300, lr=0.5, loss="bce_with_logits").loss[-1]))
     return out
 
 
@@ -656,7 +751,7 @@ def factor_per_layer_values():
 
 
 def layer_gradient_values():
-    from vanishing.widgets import compare_profiles
+    from vanishing.mlp import compare_profiles
     return {"p12": floats(compare_profiles(depth=12)["sigmoid"].grad_norm)}
 
 
@@ -667,6 +762,41 @@ def residual_growth_per_layer():
     return {"residual_layer1": first, "growth_per_layer": (first[40] / first[10]) ** (1 / 30)}
 
 
+def gradcheck_scan_values():
+    import numpy as np
+
+    from vanishing.chain import chain_output, trace_chain
+    from vanishing.gradcheck import error_vs_step
+    weights = np.full(3, 2.0)
+    exact = trace_chain(3, weights, out="mse", y=0.0).grad_w
+    steps = [float(f"1e-{k}") for k in range(1, 13)]
+    scan = error_vs_step(lambda: chain_output(weights, 0.0, x=1.0, out="mse", y=0.0), weights, exact, steps)
+    return {"best_h": scan.best_step,
+            "truncation": {h: float(e) for h, e in zip(steps, scan.errors) if h >= 1e-3}}
+
+
+def gradcheck_verdicts():
+    from vanishing.gradcheck import classify_error
+    errors = [0.0, 1e-12, 9.9e-8, 1e-7, 3e-6, 1e-4, 1.0000001e-4, 0.5, 2.0]
+    return {"verdicts": [(e, classify_error(e)) for e in errors]}
+
+
+def top_layer_values():
+    from vanishing import data, init
+    from vanishing.mlp import MLP
+    from vanishing.train import fit
+    X, Y, _, _ = data.digits(classes=(0, 1), seed=0)
+    net = MLP([64, 64, 64, 64, 64, 1], activation="sigmoid", init=init.uniform(1 / 8), seed=0)
+    top_means = []
+    for steps in [0] + [10] * 10:                 # step 0, then 10 chunks of 10 steps
+        if steps:
+            fit(net, X, Y, steps=steps, lr=0.1)
+        stats = net.stats(net.loss_and_gradients(X, Y, "mse")[1])
+        top_means.append(float(stats.act_mean[3]))
+    return {"top_means": top_means, "lower_means": floats(stats.act_mean[:3]),
+            "top_saturated": float(stats.saturated[3])}
+
+
 RECIPES = {
     ("01_chain_rule_decay", "ex1_forward_tests"): forward_cases,
     ("01_chain_rule_decay", "ex1_deltas_tests"): delta_cases,
@@ -674,12 +804,15 @@ RECIPES = {
     ("01_chain_rule_decay", "ex3_ratios_tests"): ratio_values,
     ("01_chain_rule_decay", "ex4_numbers_tests"): log10_values,
     ("01_chain_rule_decay", "ex4_underflow_tests"): underflow_values,
+    ("01_chain_rule_decay", "ex5_scan_tests"): gradcheck_scan_values,
+    ("01_chain_rule_decay", "ex5_classify_tests"): gradcheck_verdicts,
     ("02_sigmoid_saturation", "ex1_sympy_tests"): sympy_maxima,
     ("02_sigmoid_saturation", "ex2_sigmoid_prime_tests"): sigmoid_prime_values,
     ("02_sigmoid_saturation", "ex3_threshold_tests"): threshold_values,
     ("02_sigmoid_saturation", "ex3_claims_tests"): claim_values,
     ("02_sigmoid_saturation", "ex4_weights_tests"): weight_values,
     ("02_sigmoid_saturation", "ex4_saturation_tests"): saturation_values,
+    ("02_sigmoid_saturation", "ex5_top_layer_tests"): top_layer_values,
     ("03_exploding_gradients", "ex1_relu_tests"): relu_chain_values,
     ("03_exploding_gradients", "ex2_overflow_tests"): overflow_counts,
     ("03_exploding_gradients", "ex2_numbers_tests"): overflow_depth_values,
@@ -691,17 +824,21 @@ RECIPES = {
     ("04_relu_and_friends", "ex2a_tests"): no_decay_values,
     ("04_relu_and_friends", "ex3_tests"): dead_fraction_values,
     ("04_relu_and_friends", "ex4b_tests"): dead_after_big_steps,
+    ("04_relu_and_friends", "ex5a_tests"): prelu_slope_values,
     ("05_initialization", "ex1_tests"): leaky_he_values,
     ("05_initialization", "ex2a_tests"): init_std_values,
     ("05_initialization", "ex3a_tests"): truncated_ratio_values,
     ("05_initialization", "ex3b_tests"): corrected_std_values,
     ("05_initialization", "ex4b_tests"): xavier_relu_ratio,
+    ("05_initialization", "ex5a_tests"): distinct_row_cases,
+    ("05_initialization", "ex6a_tests"): gain_of_values,
     ("06_batch_normalization", "ex2_test_properties"): bn_backward_values,
     ("06_batch_normalization", "ex2_eval_test"): bn_eval_values,
     ("06_batch_normalization", "ex3_test"): expected_sigmoid_prime_values,
     ("06_batch_normalization", "ex4_test"): bn_gamma_values,
     ("06_batch_normalization", "ex5_predict_test"): running_mean_passes,
     ("06_batch_normalization", "ex5_measure_test"): running_mean_passes,
+    ("06_batch_normalization", "ex6_test"): learning_rate_divergence,
     ("07_residual_connections", "ex1_test"): residual_chain_cases,
     ("07_residual_connections", "ex2_test"): residual_growth_values,
     ("07_residual_connections", "ex3_test"): plain_training_losses,
@@ -710,9 +847,12 @@ RECIPES = {
     ("08_lstm_gru_gates", "ex2_tests"): hidden_gradient_values,
     ("08_lstm_gru_gates", "ex3a_tests"): forget_gate_values,
     ("08_lstm_gru_gates", "ex4b_tests"): non_normal_power_values,
+    ("08_lstm_gru_gates", "ex5b_tests"): latching_values,
+    ("08_lstm_gru_gates", "ex5c_tests"): state_gradient_values,
     ("09_gradient_clipping", "ex1_tests"): clipping_values,
     ("09_gradient_clipping", "ex2a_tests"): clipping_angle_values,
     ("09_gradient_clipping", "ex3a_tests"): rnn_gradient_norms,
+    ("09_gradient_clipping", "ex5_tests"): step_landing_values,
     ("10_diagnosing_training", "ex1_fix_test"): standardise_values,
     ("10_diagnosing_training", "ex2_metric_test"): update_ratio_values,
     ("10_diagnosing_training", "ex2_momentum_test"): momentum_amplification,
@@ -723,6 +863,95 @@ RECIPES = {
     ("11_gradient_explorer", "ex3-tests"): layer_gradient_values,
     ("11_gradient_explorer", "ex4-tests"): residual_growth_per_layer,
 }
+
+
+# --- lesson 13 (PyTorch): the recipes need torch. Without it (a developer who left out the
+# --- extra) the stored literal cannot be recomputed: it is kept and a note goes to stderr; under
+# --- CI (CI=true) a missing torch is an error, as in tests/_torch.py. ----------------------------
+
+def _needs_torch(stem: str, grade_id: str, recipe):
+    import os
+
+    def run():
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            if os.environ.get("CI", "").strip().lower() in ("true", "1"):
+                raise
+            import nbformat
+            nb = nbformat.read(ROOT / "solutions" / f"{stem}.ipynb", as_version=4)
+            cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+            print(f"{stem} {grade_id}: torch is not installed, the stored literal is not recomputed "
+                  '(pip install -e ".[torch]")', file=sys.stderr)
+            return written(cell.source)
+        return recipe()
+    return run
+
+
+def _planted13(seed: int = 0):
+    """solutions/13's ``planted()``, its data and its training loop (float64, one thread)."""
+    import torch
+
+    from vanishing.data import digits
+    torch.set_num_threads(1)
+    torch.set_default_dtype(torch.float64)
+    X_train, y_train, _, _ = digits(classes=(3, 8))
+    X, Y = torch.tensor(X_train), torch.tensor(y_train)
+    torch.manual_seed(seed)
+    layers, n_in = [], X.shape[1]
+    for _ in range(7):
+        linear = torch.nn.Linear(n_in, 32)
+        torch.nn.init.normal_(linear.weight, std=1.0)
+        layers += [linear, torch.nn.Tanh()]
+        n_in = 32
+    model = torch.nn.Sequential(*layers, torch.nn.Linear(n_in, 1))
+
+    def fit(model):
+        from vanishing.torch import watch
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        with watch(model) as watcher:
+            for _ in range(40):
+                optimizer.zero_grad()
+                loss = torch.nn.functional.binary_cross_entropy_with_logits(model(X), Y)
+                loss.backward()
+                optimizer.step()
+                watcher.step(loss)
+        return watcher
+    return torch, model, fit
+
+
+def planted_diagnosis():
+    _, model, fit = _planted13()
+    watcher = fit(model)
+    sat = watcher.stats(0).saturated
+    return {"cause": "saturated", "worst_layer": int(sat.argmax()) + 1, "saturated_share": float(sat.max()),
+            "final_loss": float(watcher.history().loss[-1])}
+
+
+def tanh_saturated_shares():
+    import numpy as np
+    rng = np.random.default_rng(13)
+    H = [np.tanh(rng.normal(0.0, scale, size=(4, 5))) for scale in (0.5, 2.0, 4.0)]
+    return {"H": [h.tolist() for h in H], "share": [float(np.mean(1.0 - h * h < 0.1)) for h in H]}
+
+
+def fixed_init_values():
+    torch, model, fit = _planted13()
+    torch.manual_seed(1)
+    gain = torch.nn.init.calculate_gain("tanh")
+    linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    for m in linears:
+        torch.nn.init.xavier_normal_(m.weight, gain=gain)
+        torch.nn.init.zeros_(m.bias)
+    weight_sq = [float(m.weight.detach().pow(2).sum()) for m in linears]
+    return {"weight_sq": weight_sq, "final_loss": float(fit(model).history().loss[-1])}
+
+
+RECIPES.update({
+    ("13_diagnose_pytorch", "ex1_tests"): _needs_torch("13_diagnose_pytorch", "ex1_tests", planted_diagnosis),
+    ("13_diagnose_pytorch", "ex2_tests"): tanh_saturated_shares,
+    ("13_diagnose_pytorch", "ex3_tests"): _needs_torch("13_diagnose_pytorch", "ex3_tests", fixed_init_values),
+})
 
 
 # --- rewriting the statement ------------------------------------------------------------------

@@ -9,17 +9,26 @@ One module per idea (import what you need, e.g. ``from vanishing.chain import tr
 - ``mlp``: a vectorised network with manual backprop, batch norm and residual paths
 - ``normalization``: layer normalisation and its backward pass (batch norm lives in ``mlp``)
 - ``losses``: mean squared error and binary cross-entropy with their gradients
+- ``prelu``, ``gain``, ``symmetry``: PReLU and its slope gradient, activation gains, symmetric starts
+- ``landscape``: the loss along one direction (the cliff)
+- ``latching``: the one-unit recurrent net that must hold a bit (the latching dilemma)
+- ``signal``: mean-field signal propagation, order and chaos, dynamical isometry
 - ``gradcheck``: central finite differences to check every backward pass
 - ``products``: products of random matrices, their singular values in log space
+- ``matrices``: the recurrent weight matrix: how to draw it, its spectral radius and norm
 - ``recurrent``: vanilla RNN, LSTM and GRU cells with backprop through time
-- ``optim``, ``train``: SGD (and Adam), clipping by norm and by value, a recording training loop
+- ``lags``: the gradient norm against the time lag
+- ``optim``, ``train``: SGD (and Adam), clipping by norm and by value; ``fit``, the one training
+  loop every network goes through
 - ``data``: small deterministic datasets (two moons, spirals, a memory task, sklearn's digits)
-- ``diagnose``: gradient histograms, learning speed, update ratios and a written verdict
+- ``diagnose``: gradient entries, learning speed, update ratios and a verdict of ``Finding`` s
 - ``mystery``: broken networks to diagnose (lesson 10)
 - ``derive``: sympy derivations (imports sympy when used)
 - ``table``: how every result prints (text, Markdown, HTML), and ``table()`` for a lesson's numbers
-- ``plots``: matplotlib figures (imports matplotlib when used)
+- ``plots``: matplotlib figures, the diagnosis plots among them (imports matplotlib when used)
 - ``widgets``: ipywidgets explorers (imports ipywidgets when used)
+
+``plots`` and ``widgets`` are the views; no other module imports matplotlib or ipywidgets.
 
 ``import vanishing`` stays light: sympy, matplotlib and ipywidgets load only
 inside the modules that need them.

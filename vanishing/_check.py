@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import numbers
 import os
+from typing import Iterable
 
 import numpy as np
+import numpy.typing as npt
 
 MAX_BYTES = int(float(os.environ.get("VANISHING_MAX_BYTES", 2 * 2**30)))
 MAX_WORK = float(os.environ.get("VANISHING_MAX_WORK", 1e11))
@@ -28,7 +30,7 @@ def _bytes(n: float) -> str:
     return f"{n / 2**30:.3g} GiB" if n >= 2**30 else f"{n / 2**20:.3g} MiB"
 
 
-def _float_or_inf(n) -> float:
+def _float_or_inf(n: float) -> float:
     try:
         return float(n)
     except OverflowError:                        # an estimate from a huge int argument
@@ -51,25 +53,25 @@ def budget(what: str, nbytes: float = 0.0, work: float = 0.0) -> None:
                          "variable VANISHING_MAX_WORK): use smaller sizes")
 
 
-def positive_int(value, name: str) -> int:
+def positive_int(value: object, name: str) -> int:
     """``value`` as an int >= 1, or a clear TypeError / ValueError."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer >= 1, got {value!r}")
-    if not 1 <= value <= 2 ** 62:                # beyond, no estimate of the size fits a float
+    if not 1 <= int(value) <= 2 ** 62:                # beyond, no estimate of the size fits a float
         raise ValueError(f"{name} must be an integer >= 1 (and at most 2**62), got {value}")
     return int(value)
 
 
-def seed(value, name: str = "seed") -> int:
+def seed(value: object, name: str = "seed") -> int:
     """A random seed: an int >= 0, or a clear TypeError / ValueError."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer >= 0, got {value!r}")
-    if value < 0:
+    if int(value) < 0:
         raise ValueError(f"{name} must be an integer >= 0, got {value}")
     return int(value)
 
 
-def generator(value, name: str = "rng") -> np.random.Generator:
+def generator(value: object, name: str = "rng") -> np.random.Generator:
     """A NumPy random Generator (``np.random.default_rng(seed)``), or a clear TypeError."""
     if not isinstance(value, np.random.Generator):
         raise TypeError(f"{name} must be a numpy.random.Generator such as "
@@ -84,7 +86,7 @@ def nonempty(arr: np.ndarray, name: str) -> np.ndarray:
     return arr
 
 
-def real_float(value, name: str) -> float:
+def real_float(value: object, name: str) -> float:
     """``value`` (a real number, not a bool) as a float, which may be inf or NaN."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
@@ -94,15 +96,15 @@ def real_float(value, name: str) -> float:
         raise ValueError(f"{name} must fit in float64, got an integer beyond its range") from None
 
 
-def finite_float(value, name: str) -> float:
+def finite_float(value: object, name: str) -> float:
     """``value`` as a finite float, or a clear TypeError / ValueError."""
-    value = real_float(value, name)
-    if not np.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    return value
+    number = real_float(value, name)
+    if not np.isfinite(number):
+        raise ValueError(f"{name} must be finite, got {number}")
+    return number
 
 
-def per_layer(value, depth: int, name: str) -> np.ndarray:
+def per_layer(value: npt.ArrayLike, depth: int, name: str) -> np.ndarray:
     """One finite number, or a sequence of exactly ``depth`` finite numbers, as a float array."""
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be a number or a sequence of {depth} numbers, got {value!r}")
@@ -120,7 +122,7 @@ def per_layer(value, depth: int, name: str) -> np.ndarray:
     return arr
 
 
-def float_array(value, name: str) -> np.ndarray:
+def float_array(value: npt.ArrayLike, name: str) -> np.ndarray:
     """``value`` (numbers: bool, int or float of any precision) as a float64 array.
 
     Strings, None and other objects are refused rather than converted.
@@ -135,7 +137,7 @@ def float_array(value, name: str) -> np.ndarray:
     return arr.astype(np.float64, copy=False)
 
 
-def finite_array(value, name: str, ndim: int | None = None) -> np.ndarray:
+def finite_array(value: npt.ArrayLike, name: str, ndim: int | None = None) -> np.ndarray:
     """``value`` as a float64 array of the given rank with only finite entries."""
     arr = float_array(value, name)
     if ndim is not None and arr.ndim != ndim:
@@ -145,11 +147,11 @@ def finite_array(value, name: str, ndim: int | None = None) -> np.ndarray:
     return arr
 
 
-def choice(value, name: str, allowed) -> str:
+def choice(value: object, name: str, allowed: Iterable[str]) -> str:
     """``value`` if it is one of ``allowed`` (strings), else a clear error listing them."""
-    allowed = list(allowed)
+    options = list(allowed)
     if not isinstance(value, str):
-        raise TypeError(f"{name} must be one of {allowed}, got {type(value).__name__}")
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+        raise TypeError(f"{name} must be one of {options}, got {type(value).__name__}")
+    if value not in options:
+        raise ValueError(f"{name} must be one of {options}, got {value!r}")
     return value

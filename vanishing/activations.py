@@ -16,9 +16,10 @@ a string or None is refused with a TypeError.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, cast
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _check
 
@@ -33,18 +34,19 @@ __all__ = [
 _LOG10_E = np.log10(np.e)
 
 
-def _float(z) -> np.ndarray:
+def _float(z: npt.ArrayLike) -> np.ndarray:
     """``z`` as a float64 array, or a TypeError that names ``z`` (a string or None is not a number)."""
     if isinstance(z, np.ndarray) and z.dtype == np.float64:
         return z                                 # the common cases, at no cost
     if isinstance(z, float):
-        return np.float64(z)
+        # a NumPy float64 scalar: it acts as a 0-d array in every function below
+        return cast(np.ndarray, np.float64(z))
     return _check.float_array(z, "z")
 
 
 # --- sigmoid -----------------------------------------------------------------
 
-def sigmoid(z):
+def sigmoid(z: npt.ArrayLike) -> np.ndarray:
     r"""The logistic sigmoid.
 
     .. math:: \sigma(z) = \frac{1}{1 + e^{-z}} = \frac{e^{z}}{1 + e^{z}}
@@ -55,10 +57,11 @@ def sigmoid(z):
     z = -1e4, and full relative precision in both tails.
     """
     z = _float(z)
-    return np.exp(np.minimum(z, 0.0)) / (1.0 + np.exp(-np.abs(z)))
+    e = np.exp(-np.abs(z))                       # one exp: e^{-|z|} in (0, 1]
+    return np.where(z >= 0, 1.0, e) / (1.0 + e)  # numerator e^{min(z, 0)}: 1 or e
 
 
-def sigmoid_prime(z):
+def sigmoid_prime(z: npt.ArrayLike) -> np.ndarray:
     r"""Derivative of the sigmoid.
 
     .. math:: \sigma'(z) = \sigma(z)\,(1 - \sigma(z)) = \frac{e^{-|z|}}{(1 + e^{-|z|})^2}
@@ -73,7 +76,7 @@ def sigmoid_prime(z):
     return np.minimum(e / (1.0 + e) ** 2, 0.25)
 
 
-def log10_sigmoid_prime(z):
+def log10_sigmoid_prime(z: npt.ArrayLike) -> np.ndarray:
     r"""``log10(sigma'(z))`` without underflow: :math:`(-|z| - 2\ln(1 + e^{-|z|}))\log_{10} e`."""
     z = _float(z)
     return (-np.abs(z) - 2.0 * np.log1p(np.exp(-np.abs(z)))) * _LOG10_E
@@ -81,12 +84,12 @@ def log10_sigmoid_prime(z):
 
 # --- tanh --------------------------------------------------------------------
 
-def tanh(z):
+def tanh(z: npt.ArrayLike) -> np.ndarray:
     r"""Hyperbolic tangent, :math:`\tanh z = (e^{z} - e^{-z}) / (e^{z} + e^{-z})`."""
     return np.tanh(_float(z))
 
 
-def tanh_prime(z):
+def tanh_prime(z: npt.ArrayLike) -> np.ndarray:
     r"""Derivative of tanh.
 
     .. math:: \tanh'(z) = 1 - \tanh^2 z = \frac{4 e^{-2|z|}}{(1 + e^{-2|z|})^2}
@@ -98,7 +101,7 @@ def tanh_prime(z):
     return 4.0 * e / (1.0 + e) ** 2
 
 
-def log10_tanh_prime(z):
+def log10_tanh_prime(z: npt.ArrayLike) -> np.ndarray:
     """``log10(tanh'(z))`` without underflow."""
     z = _float(z)
     e = np.exp(-np.abs(z)) ** 2                  # e^{-2|z|}; -2|z| itself overflows near 1e308
@@ -108,17 +111,17 @@ def log10_tanh_prime(z):
 
 # --- the rectifier family ------------------------------------------------------
 
-def relu(z):
+def relu(z: npt.ArrayLike) -> np.ndarray:
     r"""Rectified linear unit, :math:`\max(0, z)`."""
     return np.maximum(_float(z), 0.0)
 
 
-def relu_prime(z):
+def relu_prime(z: npt.ArrayLike) -> np.ndarray:
     r"""Derivative of ReLU: 1 for z > 0 and 0 for z <= 0 (we choose 0 at the kink z = 0)."""
     return (_float(z) > 0).astype(np.float64)
 
 
-def _slope(alpha) -> float:
+def _slope(alpha: float) -> float:
     """Leaky ReLU's slope for z <= 0, a number in [0, 1]."""
     alpha = _check.finite_float(alpha, "alpha")
     if not 0.0 <= alpha <= 1.0:
@@ -126,18 +129,18 @@ def _slope(alpha) -> float:
     return alpha
 
 
-def leaky_relu(z, alpha: float = 0.01):
+def leaky_relu(z: npt.ArrayLike, alpha: float = 0.01) -> np.ndarray:
     r"""Leaky ReLU: :math:`z` for z > 0, :math:`\alpha z` otherwise."""
     z = _float(z)
     return np.where(z > 0, z, _slope(alpha) * z)
 
 
-def leaky_relu_prime(z, alpha: float = 0.01):
+def leaky_relu_prime(z: npt.ArrayLike, alpha: float = 0.01) -> np.ndarray:
     r"""Derivative of leaky ReLU: 1 for z > 0, :math:`\alpha` otherwise."""
     return np.where(_float(z) > 0, 1.0, _slope(alpha))
 
 
-def elu(z, alpha: float = 1.0):
+def elu(z: npt.ArrayLike, alpha: float = 1.0) -> np.ndarray:
     r"""Exponential linear unit: :math:`z` for z > 0, :math:`\alpha (e^{z} - 1)` otherwise.
 
     ``expm1`` is evaluated at ``min(z, 0)`` so a large positive z never overflows.
@@ -146,18 +149,18 @@ def elu(z, alpha: float = 1.0):
     return np.where(z > 0, z, _check.finite_float(alpha, "alpha") * np.expm1(np.minimum(z, 0.0)))
 
 
-def elu_prime(z, alpha: float = 1.0):
+def elu_prime(z: npt.ArrayLike, alpha: float = 1.0) -> np.ndarray:
     r"""Derivative of ELU: 1 for z > 0, :math:`\alpha e^{z}` otherwise."""
     z = _float(z)
     return np.where(z > 0, 1.0, _check.finite_float(alpha, "alpha") * np.exp(np.minimum(z, 0.0)))
 
 
-def linear(z):
+def linear(z: npt.ArrayLike) -> np.ndarray:
     """The identity, f(z) = z (a "linear" layer has no activation)."""
     return _float(z).copy()
 
 
-def linear_prime(z):
+def linear_prime(z: npt.ArrayLike) -> np.ndarray:
     """Derivative of the identity: 1 everywhere."""
     return np.ones_like(_float(z))
 
@@ -176,23 +179,24 @@ class Activation:
     """
 
     name: str
-    f: Callable
-    prime: Callable
-    prime_from: Callable
-    log10_prime: Callable
+    f: Callable[[npt.ArrayLike], np.ndarray]
+    prime: Callable[[npt.ArrayLike], np.ndarray]
+    prime_from: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    log10_prime: Callable[[npt.ArrayLike], np.ndarray]
     peak_prime: float
     saturates: bool
     formula: str
 
-    def __call__(self, z):
+    def __call__(self, z: npt.ArrayLike) -> np.ndarray:
         return self.f(z)
 
     def __repr__(self) -> str:
         return f"Activation({self.name!r}: {self.formula})"
 
 
-def _log10_abs(prime):
-    def log10_prime(z):
+def _log10_abs(prime: Callable[[npt.ArrayLike], np.ndarray]
+               ) -> Callable[[npt.ArrayLike], np.ndarray]:
+    def log10_prime(z: npt.ArrayLike) -> np.ndarray:
         with np.errstate(divide="ignore"):       # log10(0) = -inf is the honest answer
             return np.log10(np.abs(prime(z)))
     return log10_prime
@@ -220,7 +224,7 @@ def names() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def get(name, parameter: str = "activation") -> Activation:
+def get(name: str | Activation, parameter: str = "activation") -> Activation:
     """Look up an activation by name (or pass an :class:`Activation` through).
 
     >>> float(get("relu").prime(2.0))

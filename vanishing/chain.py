@@ -30,8 +30,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any, Sequence, Sized, cast
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _check
 from . import activations as act
@@ -68,7 +70,8 @@ def format_power(log10: float, sign: float = 1.0, digits: int = 4) -> str:
     return f"{'-' if sign < 0 else ''}{text}e{exponent:+03d}"
 
 
-def _forward(w, b, x, fs):
+def _forward(w: np.ndarray, b: np.ndarray, x: float,
+             fs: list[act.Activation]) -> tuple[np.ndarray, np.ndarray]:
     """z_l and a_l for l = 1..L (index 0 is layer 1)."""
     z = np.empty(len(w))
     a = np.empty(len(w))
@@ -83,7 +86,8 @@ def _forward(w, b, x, fs):
     return z, a
 
 
-def _per_activation(fs, z):
+def _per_activation(fs: list[act.Activation],
+                    z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """f'(z_l) and log10 f'(z_l) for every layer, one vectorised call per distinct activation."""
     if all(f is fs[0] for f in fs):
         return fs[0].prime(z), fs[0].log10_prime(z)
@@ -95,7 +99,7 @@ def _per_activation(fs, z):
     return fprime, log_fprime
 
 
-def _log10_bce_delta(z_L, y):
+def _log10_bce_delta(z_L: float, y: float) -> tuple[float, float]:
     """log10 |delta_L| and its sign for binary cross-entropy, delta_L = sigma(z_L) - y.
 
     Written as (1 - y) sigma(z_L) - y sigma(-z_L): no cancellation when a_L rounds to 1.
@@ -110,10 +114,12 @@ def _log10_bce_delta(z_L, y):
     return log10_sigma, (1.0 if y == 0.0 else -1.0)
 
 
-def _loss_and_seed(out, z_L, a_L, y, f_L):
+def _loss_and_seed(out: str, z_L: float, a_L: float,
+                   y: float | None) -> tuple[float, float | None]:
     """Out itself and dOut/da_L (for BCE, delta_L directly: a_L - y)."""
     if out == "activation":
         return a_L, 1.0
+    assert y is not None, "_checked_chain requires a label y when out is a loss"
     if out == "mse":
         with np.errstate(over="ignore"):         # beyond float64 the loss is inf, honestly
             return (a_L - y) ** 2, 2.0 * (a_L - y)
@@ -139,7 +145,7 @@ class ChainTrace(Table):
     weights: np.ndarray
     biases: np.ndarray
     x: float
-    activation: tuple
+    activation: tuple[str, ...]
     out: str
     y: float | None
     z: np.ndarray
@@ -205,22 +211,14 @@ class ChainTrace(Table):
     # --- the readable table --------------------------------------------------
     _COLUMNS = ("layer", "z", "a", "f'(z)", "w*f'(z)", "delta=dOut/dz", "dOut/dw")
 
-    def rows(self, max_rows: int = 12) -> list:
+    def rows(self, max_rows: int | None = None) -> list[list[str]]:
         """The table as rows of strings, layer 1 first; long chains keep head and tail."""
-        idx = list(range(self.depth))
-        if self.depth > max_rows:
-            half = max_rows // 2
-            idx = idx[:half] + [None] + idx[-half:]
-        rows = []
-        for i in idx:
-            if i is None:
-                rows.append(["..."] * len(self._COLUMNS))
-                continue
-            rows.append([str(i + 1), f"{self.z[i]:.6g}", f"{self.a[i]:.6g}",
-                         f"{self.fprime[i]:.6g}", f"{self.factor[i]:.6g}",
-                         format_power(self.log10_delta[i], self.sign_delta[i]),
-                         format_power(self.log10_grad_w[i], self.sign_grad_w[i])])
-        return rows
+        return self.head_and_tail(self.depth, self._row, max_rows)
+
+    def _row(self, i: int) -> list[str]:
+        return [str(i + 1), f"{self.z[i]:.6g}", f"{self.a[i]:.6g}", f"{self.fprime[i]:.6g}",
+                f"{self.factor[i]:.6g}", format_power(self.log10_delta[i], self.sign_delta[i]),
+                format_power(self.log10_grad_w[i], self.sign_grad_w[i])]
 
     def _title(self) -> str:
         names = sorted(set(self.activation))
@@ -250,7 +248,7 @@ def _ratio(log10: float, name: str, alternative: str) -> float:
     return 10.0 ** log10
 
 
-def _activations(activation, depth):
+def _activations(activation: Any, depth: int) -> list[act.Activation]:
     if isinstance(activation, (str, act.Activation)) or not hasattr(activation, "__len__"):
         return [act.get(activation)] * depth      # one name (get() names a wrong type)
     activation = list(activation)
@@ -260,8 +258,35 @@ def _activations(activation, depth):
     return [act.get(name) for name in activation]
 
 
-def trace_chain(depth, weight, bias=0.0, x=1.0, activation="sigmoid", out="activation",
-                y=None) -> ChainTrace:
+def _checked_chain(depth: int, weight: npt.ArrayLike, bias: npt.ArrayLike, x: float,
+                   activation: str | act.Activation | Sequence[str | act.Activation], out: str,
+                   y: float | None) -> tuple[np.ndarray, np.ndarray, float, list[act.Activation],
+                                             str, float | None]:
+    """The chain's arguments checked: per-layer w and b, x, the activations, out and y."""
+    w = _check.per_layer(weight, depth, "weight")
+    b = _check.per_layer(bias, depth, "bias")
+    x = _check.finite_float(x, "x")
+    fs = _activations(activation, depth)
+    out = _check.choice(out, "out", OUTS)
+    if out == "activation":
+        if y is not None:
+            raise ValueError("y is only used when out is a loss ('bce' or 'mse'); got out='activation'")
+    else:
+        if y is None:
+            raise ValueError(f"out={out!r} needs a label y")
+        y = _check.finite_float(y, "y")
+        if out == "bce":
+            if not 0.0 <= y <= 1.0:
+                raise ValueError(f"y must be in [0, 1] for out='bce', got {y}")
+            if fs[-1].name != "sigmoid":
+                raise ValueError("out='bce' needs a sigmoid last layer (activation[-1] == "
+                                 f"'sigmoid'), got {fs[-1].name!r}")
+    return w, b, x, fs, out, y
+
+
+def trace_chain(depth: int, weight: npt.ArrayLike, bias: npt.ArrayLike = 0.0, x: float = 1.0,
+                activation: str | act.Activation | Sequence[str | act.Activation] = "sigmoid",
+                out: str = "activation", y: float | None = None) -> ChainTrace:
     """Run the scalar chain forward and backward and return the whole trace.
 
     Parameters
@@ -281,34 +306,17 @@ def trace_chain(depth, weight, bias=0.0, x=1.0, activation="sigmoid", out="activ
     depth = _check.positive_int(depth, "depth")
     _check.budget(f"trace_chain(depth={depth})", nbytes=20 * 8 * depth,
                   work=2 * _check.LOOP_COST * depth)        # a Python step and a call per layer
-    w = _check.per_layer(weight, depth, "weight")
-    b = _check.per_layer(bias, depth, "bias")
-    x = _check.finite_float(x, "x")
-    fs = _activations(activation, depth)
-    out = _check.choice(out, "out", OUTS)
-    if out == "activation":
-        if y is not None:
-            raise ValueError("y is only used when out is a loss ('bce' or 'mse'); got out='activation'")
-    else:
-        if y is None:
-            raise ValueError(f"out={out!r} needs a label y")
-        y = _check.finite_float(y, "y")
-        if out == "bce":
-            if not 0.0 <= y <= 1.0:
-                raise ValueError(f"y must be in [0, 1] for out='bce', got {y}")
-            if fs[-1].name != "sigmoid":
-                raise ValueError("out='bce' needs a sigmoid last layer (activation[-1] == "
-                                 f"'sigmoid'), got {fs[-1].name!r}")
-
+    w, b, x, fs, out, y = _checked_chain(depth, weight, bias, x, activation, out, y)
     z, a = _forward(w, b, x, fs)
     fprime, log_fprime = _per_activation(fs, z)
-    output, seed = _loss_and_seed(out, z[-1], a[-1], y, fs[-1])
+    output, seed = _loss_and_seed(out, z[-1], a[-1], y)
 
     with np.errstate(divide="ignore"):           # log10(0) = -inf marks an exact zero
         log_w = np.log10(np.abs(w))
         # the sign of f'(z_l) from its log: f'(z) can underflow to 0.0 while log10 f'(z) is finite
         sign_fp = np.where(np.isneginf(log_fprime), 0.0, np.where(fprime < 0, -1.0, 1.0))
         if seed is None:                         # BCE: delta_L = a_L - y
+            assert y is not None, "_checked_chain requires a label y for out='bce'"
             log_d_L, sign_d_L = _log10_bce_delta(z[-1], y)
         else:
             log_d_L = np.log10(abs(seed)) + log_fprime[-1]
@@ -331,8 +339,10 @@ def trace_chain(depth, weight, bias=0.0, x=1.0, activation="sigmoid", out="activ
                       log10_grad_w=log_gw, sign_grad_w=sign_gw, output=float(output))
 
 
-def chain_output(weight, bias=0.0, x=1.0, activation="sigmoid", out="activation", y=None,
-                 depth=None) -> float:
+def chain_output(weight: npt.ArrayLike, bias: npt.ArrayLike = 0.0, x: float = 1.0,
+                 activation: str | act.Activation | Sequence[str | act.Activation] = "sigmoid",
+                 out: str = "activation", y: float | None = None,
+                 depth: int | None = None) -> float:
     """Out for the given parameters, by the forward pass alone.
 
     This is what a finite-difference check perturbs:
@@ -340,7 +350,10 @@ def chain_output(weight, bias=0.0, x=1.0, activation="sigmoid", out="activation"
     ``trace_chain(...).grad_w[l]``.
     """
     if depth is None:
-        depth = 1 if np.ndim(weight) == 0 else len(weight)
+        depth = 1 if np.ndim(weight) == 0 else len(cast(Sized, weight))   # ndim >= 1: a sequence
         if depth == 0:
             raise ValueError("weight must be one number or a non-empty sequence (one per layer)")
-    return trace_chain(depth, weight, bias, x, activation, out, y).output
+    depth = _check.positive_int(depth, "depth")
+    w, b, x, fs, out, y = _checked_chain(depth, weight, bias, x, activation, out, y)
+    z, a = _forward(w, b, x, fs)
+    return float(_loss_and_seed(out, z[-1], a[-1], y)[0])

@@ -37,8 +37,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import activations as act
-from .table import Table
 from .chain import ChainTrace, format_power, log10_ratio
+from .table import Table
 
 __all__ = ["QUANTITIES", "Conventions", "compare_conventions"]
 
@@ -46,7 +46,7 @@ __all__ = ["QUANTITIES", "Conventions", "compare_conventions"]
 QUANTITIES = {"a": "dOut/da_l", "z": "delta_l = dOut/dz_l", "w": "dOut/dw_l"}
 
 
-def _quantity(quantity) -> str:
+def _quantity(quantity: str) -> str:
     if quantity not in QUANTITIES:
         raise ValueError(f"quantity must be one of {list(QUANTITIES)} (gradient with respect to "
                          f"a_l, z_l or w_l), got {quantity!r}")
@@ -103,25 +103,17 @@ class Conventions(Table):
         return 10.0 ** log10
 
     # --- the readable table ----------------------------------------------------
-    def rows(self, max_rows: int = 12) -> list:
+    def rows(self, max_rows: int | None = None) -> list[list[str]]:
         """Table rows of strings (layer, then the three gradients), plus a ratio row."""
         depth = self.trace.depth
-        idx = list(range(depth))
-        if depth > max_rows:
-            idx = idx[:max_rows // 2] + [None] + idx[-(max_rows // 2):]
-        rows = []
-        for i in idx:
-            if i is None:
-                rows.append(["..."] * 4)
-            else:
-                rows.append([str(i + 1)] + [format_power(self.log10(q)[i], self.sign(q)[i])
-                                            for q in QUANTITIES])
+        rows = self.head_and_tail(depth, lambda i: [str(i + 1)] + [
+            format_power(self.log10(q)[i], self.sign(q)[i]) for q in QUANTITIES], max_rows)
         rows.append([f"|layer {depth}| / |layer 1|"]
                     + [format_power(self.log10_ratio(q)) if np.isfinite(self.log10_ratio(q)) else "undefined"
                        for q in QUANTITIES])
         return rows
 
-    def _columns(self):
+    def _columns(self) -> list[str]:
         return ["layer l"] + list(QUANTITIES.values())
 
     def _title(self) -> str:
@@ -130,7 +122,7 @@ class Conventions(Table):
 
 
 
-def _log10_grad_a_last(trace: ChainTrace) -> tuple:
+def _log10_grad_a_last(trace: ChainTrace) -> tuple[float, float]:
     r"""log10 |dOut/da_L| and its sign.
 
     Out = a_L: 1. Squared error :math:`(a_L - y)^2`: :math:`2(a_L - y)`.
@@ -139,6 +131,7 @@ def _log10_grad_a_last(trace: ChainTrace) -> tuple:
     if trace.out == "activation":
         return 0.0, 1.0
     z_L, y = float(trace.z[-1]), trace.y
+    assert y is not None, "trace_chain requires a label y when Out is a loss"
     if trace.out == "mse":
         diff = float(trace.a[-1]) - y
     else:       # a_L - y written as (1 - y) sigma(z_L) - y sigma(-z_L): exact even when a_L rounds to 1

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from . import _check
+
 __all__ = ["Derivation", "sigmoid_prime", "sigmoid_prime_maximum", "tanh_prime_maximum",
            "chain_product", "variance_propagation", "xavier_variance", "he_variance",
            "z", "s", "t"]
@@ -30,7 +32,7 @@ class Derivation:
     """A derivation: ``steps`` is a list of (sentence, sympy expression); ``result`` the conclusion."""
 
     title: str
-    steps: tuple
+    steps: tuple[tuple[str, object], ...]
     result: object
 
     def __str__(self) -> str:
@@ -92,7 +94,7 @@ def tanh_prime_maximum() -> Derivation:
         sp.Integer(1))
 
 
-def chain_product(depth=None) -> Derivation:
+def chain_product(depth: int | None = None) -> Derivation:
     r"""The L-layer chain product.
 
     .. math:: \delta_1 = \frac{\partial\mathrm{Out}}{\partial a_L} f'(z_L)\prod_{l=1}^{L-1} w_{l+1} f'(z_l)
@@ -101,7 +103,6 @@ def chain_product(depth=None) -> Derivation:
     equal to w and every f'(z_l) equal to d it collapses to :math:`g\,d\,(w d)^{L-1}`.
     """
     if depth is not None:
-        from . import _check
         depth = _check.positive_int(depth, "depth")
         # sympy expands the product term by term: about depth^2 symbolic steps
         _check.budget(f"chain_product(depth={depth}) written out", work=10 * _check.LOOP_COST * depth ** 2)

@@ -1,7 +1,7 @@
 r"""Diagnostics a practitioner runs when a deep network will not train.
 
-Each function returns data (a dataclass with a readable table) and, where a
-picture helps, has a ``plot_...`` partner that returns a matplotlib Figure:
+Each function returns data (a dataclass with a readable table); where a picture helps, a
+``plot_...`` partner in :mod:`vanishing.plots` draws it (this module imports no matplotlib):
 
 - :func:`layer_gradients`: every weight-gradient entry of every layer (for histograms);
 - activation statistics: :meth:`vanishing.mlp.MLP.stats` (mean, std, saturated, dead);
@@ -14,20 +14,32 @@ picture helps, has a ``plot_...`` partner that returns a matplotlib Figure:
 >>> import numpy as np
 >>> from vanishing.mlp import gradient_profile
 >>> d = verdict(gradient_profile(20, 16, 32, "sigmoid", "xavier_normal"))
->>> d.findings[0].split(":")[0], d.first_to_last > 1e6
-('vanishing', True)
+>>> d.findings[0].kind, d.findings[0].layer, d.first_to_last > 1e6
+('vanishing', 1, True)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
-from . import _check, losses
+from . import _check
+from .activations import get as activation
+from .mlp import NetworkStats
+from .recurrent import RNN
+from .table import Table
 
-__all__ = ["LayerGradients", "layer_gradients", "learning_speed", "update_ratios", "Diagnosis",
-           "verdict", "plot_gradient_histograms", "plot_learning_speed"]
+if TYPE_CHECKING:
+    from .mlp import MLP
+    from .recurrent import RecurrentNetwork
+    from .train import TrainingHistory
+
+__all__ = ["LayerGradients", "layer_gradients", "learning_speed", "update_ratios", "speed_ratio",
+           "baseline_loss", "unrolled_stats", "Finding", "Diagnosis", "verdict", "KINDS",
+           "UPDATE_RATIO_TARGET"]
 
 VANISHING_RATIO = 100.0      # layer L over layer 1 (|dW| or rms delta) above this: vanishing
 EXPLODING_RATIO = 0.01       # below this (layer 1 far larger): exploding
@@ -36,13 +48,18 @@ SATURATED_FRACTION = 0.3     # share of saturated units that is a problem
 STUCK_CHANGE = 0.01          # the loss never leaves a band of 1% around its first value ...
 STUCK_MIN_STEPS = 50         # ... over at least this many steps: "stuck"
 BARELY_MOVING_RATIO = 1e-5   # a layer whose median ||lr dW_l|| / ||W_l|| is below this barely moves
+UPDATE_RATIO_TARGET = 1e-3   # the rule of thumb for ||lr dW_l|| / ||W_l|| (a heuristic, for SGD)
+
+# what a finding can say, causes first
+KINDS = ("exploding", "dead units", "saturation", "no gradient", "vanishing", "barely moving",
+         "stuck", "healthy")
 
 
-@dataclass
-class LayerGradients:
+@dataclass(repr=False)
+class LayerGradients(Table):
     """Every entry of dLoss/dW_l for l = 1..L (layer 1 first), from one batch."""
 
-    grads: list
+    grads: list[np.ndarray]
     loss: float
 
     def log10_abs(self, l: int) -> np.ndarray:
@@ -50,221 +67,46 @@ class LayerGradients:
         g = np.abs(self.grads[l - 1].ravel())
         return np.log10(g[g > 0])
 
-    def __str__(self) -> str:
-        lines = [f"loss {self.loss:.4f}", "layer  median |dW|   max |dW|"]
-        for l, g in enumerate(self.grads, start=1):
-            a = np.abs(g)
-            lines.append(f"{l:5d}  {np.median(a):10.3e}  {a.max():9.3e}")
-        return "\n".join(lines)
+    _COLUMNS = ("layer", "median |dW|", "max |dW|")
 
-    __repr__ = __str__
+    def rows(self) -> list[list[str]]:
+        return [[str(l), f"{np.median(np.abs(g)):.3e}", f"{np.abs(g).max():.3e}"]
+                for l, g in enumerate(self.grads, start=1)]
+
+    def _title(self) -> str:
+        return f"loss {self.loss:.4f}"
 
 
-def layer_gradients(net, X, Y, loss: str = "mse") -> LayerGradients:
+def layer_gradients(net: MLP | RecurrentNetwork, X: npt.ArrayLike, Y: npt.ArrayLike,
+                    loss: str = "mse") -> LayerGradients:
     """Forward and backward one batch and keep every weight-gradient entry of every layer."""
-    out = net.forward(X)
-    Y = _check.finite_array(Y, "Y", ndim=2)
-    if Y.shape != out.shape:
-        raise ValueError(f"Y must have the network output's shape {out.shape}, got {Y.shape}")
-    value, grad = losses.get(loss)(out, Y)
-    grads = net.backward(grad)
+    value, grads = net.loss_and_gradients(X, Y, loss)
     return LayerGradients(grads=[g.copy() for g in grads.W], loss=value)
 
 
-def learning_speed(history) -> np.ndarray:
+def learning_speed(history: TrainingHistory) -> np.ndarray:
     """Per-layer weight-gradient norm at each step, shape (steps, L): how fast each layer learns."""
     return _history_array(history, "grad_norm")
 
 
-def update_ratios(history) -> np.ndarray:
+def update_ratios(history: TrainingHistory) -> np.ndarray:
     """Per-layer update-to-data ratio ||lr dW_l|| / ||W_l|| at each step, shape (steps, L)."""
     return _history_array(history, "update_ratio")
 
 
-def _history_array(history, quantity: str) -> np.ndarray:
-    """A per-step, per-layer record of a TrainingHistory, or a clear TypeError."""
+def _history_array(history: TrainingHistory, quantity: str) -> np.ndarray:
+    """A per-step, per-layer record of a TrainingHistory, or a clear TypeError/ValueError."""
     if not hasattr(history, quantity):
-        raise TypeError(f"history must be a TrainingHistory (from vanishing.train.train), "
+        raise TypeError(f"history must be a TrainingHistory (from vanishing.train.fit), "
                         f"got {type(history).__name__}")
-    return np.asarray(getattr(history, quantity))
+    values = getattr(history, quantity)
+    if values is None:
+        raise ValueError(f"this history has no {quantity} record (a recurrent network has no "
+                         "per-layer delta)")
+    return np.asarray(values)
 
 
-@dataclass
-class Diagnosis:
-    """The numbers a verdict is based on, and the findings in words (the cause first)."""
-
-    first_to_last: float          # |dW_L| / |dW_1| (how many times slower layer 1 learns)
-    max_dead: float
-    max_saturated: float
-    diverged: bool
-    findings: list
-    delta_ratio: float = float("nan")        # rms delta_L / rms delta_1
-    loss_change: float = float("nan")        # largest |loss_k - loss_0| / |loss_0| (with a history)
-    min_update_ratio: float = float("nan")   # smallest per-layer median ||lr dW_l|| / ||W_l||
-
-    @property
-    def healthy(self) -> bool:
-        return self.findings == ["healthy: no vanishing, exploding, dead or saturated layers"]
-
-    def __str__(self) -> str:
-        return "\n".join(f"- {f}" for f in self.findings)
-
-    __repr__ = __str__
-
-
-def _last_over_first(values) -> float:
-    """values[-1] / values[0]: inf when only layer 1 is exactly zero, nan when both are."""
-    first, last = float(values[0]), float(values[-1])
-    if first == 0.0:
-        return float("nan") if last == 0.0 else float("inf")
-    return last / first
-
-
-def _gradient_findings(L: int, ratio: float, dratio: float) -> list:
-    """Vanishing or exploding, by the weight gradients, the error signals delta, or both."""
-    if np.isnan(ratio):
-        return [f"no gradient: layers 1 and {L} both receive exactly zero gradient "
-                "(dead units or a saturated output)"]
-    if ratio == 0.0:
-        return [f"no gradient at layer {L}: its weight gradient is exactly zero"]
-    names = ("weight gradients", "error signals delta")
-    texts = (f"|dW_{L}|/|dW_1| = {ratio:.3g}", f"rms delta_{L}/rms delta_1 = {dratio:.3g}")
-    findings = []
-    for word, hit, side, threshold in (
-            ("vanishing", (ratio > VANISHING_RATIO, dratio > VANISHING_RATIO), "above",
-             VANISHING_RATIO),
-            ("exploding", (ratio < EXPLODING_RATIO, dratio < EXPLODING_RATIO), "below",
-             EXPLODING_RATIO)):
-        if all(hit):
-            findings.append(f"{word}: {names[0]} and {names[1]}, {texts[0]} and {texts[1]}, "
-                            f"both {side} {threshold:g}")
-        elif any(hit):
-            i = hit.index(True)
-            findings.append(f"{word}: {names[i]}, {texts[i]} {side} {threshold:g} "
-                            f"({names[1 - i]}: {texts[1 - i]})")
-    return findings
-
-
-def _training_findings(history) -> tuple:
-    """Layers that barely move, and a loss that never leaves its first value (needs a history)."""
-    findings, change, slowest = [], float("nan"), float("nan")
-    ratios = getattr(history, "update_ratio", None)          # a SequenceHistory has none
-    if ratios is not None and len(ratios):
-        u = np.median(np.asarray(ratios, dtype=np.float64), axis=0)
-        k, slowest = int(u.argmin()), float(u.min())
-        if slowest < BARELY_MOVING_RATIO:
-            n = int(np.count_nonzero(u < BARELY_MOVING_RATIO))
-            findings.append(f"barely moving: layer {k + 1} barely moves (median update-to-data "
-                            f"ratio {slowest:.1e} over {len(ratios)} steps, rule of thumb "
-                            f"{UPDATE_RATIO_TARGET:g}); {n} of {len(u)} layers are below "
-                            f"{BARELY_MOVING_RATIO:g}")
-    loss = np.asarray(history.loss, dtype=np.float64)
-    if len(loss) and loss[0] != 0.0:
-        change = float(np.max(np.abs(loss - loss[0])) / abs(loss[0]))
-        if len(loss) >= STUCK_MIN_STEPS and change < STUCK_CHANGE:
-            findings.append(f"stuck: the loss moved {100 * change:.2g}% in {len(loss)} steps "
-                            f"(from {loss[0]:.4f} to {loss[-1]:.4f})")
-    return findings, change, slowest
-
-
-def _stats_arrays(stats) -> tuple:
-    """The weight-gradient norms and rms deltas of ``stats``, checked (one entry per layer)."""
-    from . import _check
-    if not all(hasattr(stats, k) for k in ("grad_norm", "delta_rms", "dead", "saturated")):
-        raise TypeError("stats must be a NetworkStats (from net.stats(...) or gradient_profile(...)), "
-                        f"got {type(stats).__name__}")
-    g = _check.float_array(stats.grad_norm, "stats.grad_norm")
-    if g.ndim != 1 or g.size == 0:
-        raise ValueError(f"stats must hold one value per layer (at least one layer), got shape {g.shape}")
-    return g, _check.float_array(stats.delta_rms, "stats.delta_rms")
-
-
-def verdict(stats, history=None) -> Diagnosis:
-    """Read a :class:`~vanishing.mlp.NetworkStats` (and optionally a training history) and say what is wrong.
-
-    Thresholds are module constants. Findings, causes first:
-
-    - the loss became inf/NaN (history): "exploding";
-    - more than 30% dead units (f' = 0 on the whole batch, ReLU family) or saturated
-      pre-activations (f' below a tenth of its peak) in some layer;
-    - layer L's weight-gradient norm *or* rms delta more than 100x layer 1's: "vanishing"
-      (the finding says by which measure, and prints both ratios); 100x less: "exploding";
-    - (history) some layer's median update-to-data ratio below 1e-5: "barely moving";
-    - (history, at least 50 steps) the loss never more than 1% away from its first value: "stuck".
-    """
-    g, d = _stats_arrays(stats)
-    if history is not None and not hasattr(history, "diverged_at"):
-        raise TypeError(f"history must be a TrainingHistory or SequenceHistory (or None), "
-                        f"got {type(history).__name__}")
-    findings = []
-    diverged = history is not None and history.diverged_at is not None
-    ratio, dratio = _last_over_first(g), _last_over_first(d)
-    if diverged:
-        findings.append(f"exploding: the loss became inf/NaN at step {history.diverged_at}")
-    dead, sat = np.asarray(stats.dead), np.asarray(stats.saturated)
-    if dead.max() > DEAD_FRACTION:
-        l = int(dead.argmax())
-        findings.append(f"dead units: {dead[l]:.0%} of layer {l + 1}'s units have f' = 0 "
-                        "for the whole batch")
-    if sat.max() > SATURATED_FRACTION:
-        l = int(sat.argmax())
-        findings.append(f"saturation: {sat[l]:.0%} of layer {l + 1}'s pre-activations sit where "
-                        "f' is below a tenth of its peak")
-    findings += _gradient_findings(len(g), ratio, dratio)
-    change = slowest = float("nan")
-    if history is not None and not diverged:
-        more, change, slowest = _training_findings(history)
-        findings += more
-    if not findings:
-        findings.append("healthy: no vanishing, exploding, dead or saturated layers")
-    return Diagnosis(first_to_last=ratio, max_dead=float(dead.max()),
-                     max_saturated=float(sat.max()), diverged=diverged, findings=findings,
-                     delta_ratio=dratio, loss_change=change, min_update_ratio=slowest)
-
-
-def plot_gradient_histograms(lg: LayerGradients, layers=None, bins: int = 40):
-    """Histograms of log10 |dLoss/dW_l| for the chosen layers (default: first, middle, last)."""
-    from . import _check
-    from .plots import PALETTE, figure
-    L = len(lg.grads)
-    layers = sorted({1, (L + 1) // 2, L}) if layers is None else list(layers)
-    if not layers or not all(1 <= _check.positive_int(l, "layers") <= L for l in layers):
-        raise ValueError(f"layers must be a non-empty list of layers in 1..{L}, got {layers}")
-    fig, (ax,) = figure()
-    for i, l in enumerate(layers):
-        ax.hist(lg.log10_abs(l), bins=bins, alpha=0.6, color=PALETTE[i % len(PALETTE)],
-                label=f"layer {l}")
-    ax.set_xlabel("log10 |dLoss/dW|")
-    ax.set_ylabel("count")
-    ax.set_title("weight-gradient histograms")
-    ax.legend(fontsize=8)
-    return fig
-
-
-def plot_learning_speed(history, title: str = "speed of learning"):
-    """|dLoss/dW_l| over training steps, one line per layer, log scale."""
-    from .plots import figure
-    speed = learning_speed(history)
-    fig, (ax,) = figure()
-    for l in range(speed.shape[1]):
-        ax.semilogy(speed[:, l], label=f"layer {l + 1}")
-    ax.set_xlabel("step")
-    ax.set_ylabel("|dLoss/dW_l|")
-    ax.set_title(title)
-    ax.legend(fontsize=8, ncols=2)
-    return fig
-
-
-# --- appended for lesson 10: the loss of a constant guess, the first/last speed ratio, an unrolled
-# --- recurrent network as layers, and two plots (update ratios, activation statistics) ------------
-
-__all__ += ["baseline_loss", "speed_ratio", "unrolled_stats", "plot_update_ratios",
-            "plot_activation_stats", "UPDATE_RATIO_TARGET"]
-
-UPDATE_RATIO_TARGET = 1e-3   # the rule of thumb for ||lr dW_l|| / ||W_l|| (a heuristic, for SGD)
-
-
-def baseline_loss(Y, loss: str = "bce_with_logits") -> float:
+def baseline_loss(Y: npt.ArrayLike, loss: str = "bce_with_logits") -> float:
     r"""The loss of the best *constant* prediction: what a network that ignores its input can reach.
 
     For binary cross-entropy the best constant probability is the label mean :math:`p` of each
@@ -280,7 +122,6 @@ def baseline_loss(Y, loss: str = "bce_with_logits") -> float:
     >>> round(baseline_loss(np.array([[0.0], [1.0]])), 6) == round(float(np.log(2)), 6)
     True
     """
-    from . import _check
     Y = _check.nonempty(_check.finite_array(Y, "Y", ndim=2), "Y")
     _check.choice(loss, "loss", ["bce_with_logits", "mse"])
     if loss == "mse":
@@ -293,7 +134,8 @@ def baseline_loss(Y, loss: str = "bce_with_logits") -> float:
     return float(np.mean(h))
 
 
-def speed_ratio(history, quantity: str = "grad_norm", first: int = 1, last: int | None = None):
+def speed_ratio(history: TrainingHistory, quantity: str = "grad_norm", first: int = 1,
+                last: int | None = None) -> np.ndarray:
     r"""How many times faster layer ``last`` learns than layer ``first``, at every step.
 
     .. math:: r_k = \frac{\lVert \partial L/\partial W_{\text{last}}\rVert}
@@ -304,7 +146,6 @@ def speed_ratio(history, quantity: str = "grad_norm", first: int = 1, last: int 
     defaults to the output layer L. A layer with an exactly zero gradient gives inf (or nan
     for 0/0). Returns an array of shape (steps,).
     """
-    from . import _check
     _check.choice(quantity, "quantity", ["grad_norm", "delta_rms"])
     values = _history_array(history, quantity).astype(np.float64)
     L = values.shape[1]
@@ -316,7 +157,8 @@ def speed_ratio(history, quantity: str = "grad_norm", first: int = 1, last: int 
         return values[:, last - 1] / values[:, first - 1]
 
 
-def unrolled_stats(net, X, y, loss: str = "bce_with_logits"):
+def unrolled_stats(net: RNN, X: npt.ArrayLike, y: npt.ArrayLike,
+                   loss: str = "bce_with_logits") -> NetworkStats:
     r"""A vanilla RNN's per-step statistics as a :class:`~vanishing.mlp.NetworkStats`: step t is "layer" t.
 
     Unrolled over T steps, an RNN is a T-layer network that shares its weights. For step t
@@ -334,13 +176,10 @@ def unrolled_stats(net, X, y, loss: str = "bce_with_logits"):
     vanilla :class:`~vanishing.recurrent.RNN` (tanh or ReLU). An exploding network may
     overflow: its numbers are then inf, which is the honest answer.
     """
-    from . import activations
-    from .mlp import NetworkStats
-    from .recurrent import RNN
     if not isinstance(net, RNN):
         raise TypeError(f"net must be a vanilla vanishing.recurrent.RNN, got {type(net).__name__}")
     X = net._check_X(X)
-    f = activations.get(net.activation)
+    f = activation(net.activation)
     W_xh, W_hh, b = (net.params[k] for k in ("W_xh", "W_hh", "b_h"))
     batch, T, _ = X.shape
     out = {k: np.empty(T) for k in ("grad_norm", "delta_rms", "act_mean", "act_std",
@@ -364,68 +203,175 @@ def unrolled_stats(net, X, y, loss: str = "bce_with_logits"):
     return NetworkStats(**out, title=title)
 
 
-def plot_update_ratios(histories, target: float = UPDATE_RATIO_TARGET, title: str | None = None):
-    r"""The update-to-data ratio over training steps, one line per layer, log scale.
+@dataclass(frozen=True)
+class Finding:
+    """One thing a verdict found: its ``kind`` (one of :data:`KINDS`), the layer it is about
+    (1-based, ``None`` when it is about the whole network), the number behind it and the sentence.
 
-    .. math:: \frac{\lVert\eta\,\partial L/\partial W_l\rVert}{\lVert W_l\rVert}
-
-    ``histories``: one :class:`~vanishing.train.TrainingHistory` or a dict label -> history
-    (one panel each, side by side, shared y axis). A dashed line marks ``target`` and a grey
-    band one decade either side. Steps with a zero ratio (a dead layer) are not drawn.
+    ``str(finding)`` is the sentence; tests and callers compare ``kind``, ``layer`` and ``value``.
     """
-    from .plots import figure, nonempty_dict
-    histories = nonempty_dict(histories if isinstance(histories, dict) else {"": histories},
-                              "histories")
-    if not all(hasattr(h, "update_ratio") for h in histories.values()):
-        raise TypeError("histories must be a TrainingHistory or a dict label -> TrainingHistory")
-    fig, axes = figure(ncols=len(histories), width=4.2 * len(histories) + 0.8, height=3.2)
-    for ax, (label, h) in zip(axes, histories.items()):
-        ratios = update_ratios(h)
-        shown = np.where(ratios > 0, ratios, np.nan)
-        for l in range(ratios.shape[1]):
-            ax.semilogy(shown[:, l], label=f"layer {l + 1}")
-        ax.axhspan(target / 10, target * 10, color="0.9", zorder=0)
-        ax.axhline(target, color="0.3", linestyle="--", linewidth=1, label=f"{target:g}")
-        ax.set_xlabel("step")
-        ax.set_title(label, fontsize=10)
-        ax.legend(fontsize=7, ncols=2)
-    axes[0].set_ylabel("||lr dW_l|| / ||W_l||")
-    if len(axes) > 1:
-        lo = min(ax.get_ylim()[0] for ax in axes)
-        hi = max(ax.get_ylim()[1] for ax in axes)
-        for ax in axes:
-            ax.set_ylim(lo, hi)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    return fig
+
+    kind: str
+    layer: int | None
+    value: float
+    text: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
+
+    def __str__(self) -> str:
+        return self.text
 
 
-def plot_activation_stats(stats, title: str | None = None):
-    """Per-layer activation statistics of one or several networks (dict label -> NetworkStats).
+@dataclass
+class Diagnosis:
+    """The numbers a verdict is based on, and the findings (the cause first), printed as a list."""
 
-    Three panels against the layer: the standard deviation of the activations over the
-    batch and the units (log scale: a layer whose output barely varies carries little
-    information about the input), the saturated fraction and the dead fraction (each 0 to 1).
+    first_to_last: float          # |dW_L| / |dW_1| (how many times slower layer 1 learns)
+    max_dead: float
+    max_saturated: float
+    diverged: bool
+    findings: list[Finding]
+    delta_ratio: float = float("nan")        # rms delta_L / rms delta_1
+    loss_change: float = float("nan")        # largest |loss_k - loss_0| / |loss_0| (with a history)
+    min_update_ratio: float = float("nan")   # smallest per-layer median ||lr dW_l|| / ||W_l||
+
+    @property
+    def kinds(self) -> list[str]:
+        """The kind of every finding, in order: ``["vanishing", "stuck"]``."""
+        return [f.kind for f in self.findings]
+
+    @property
+    def healthy(self) -> bool:
+        return self.kinds == ["healthy"]
+
+    def __str__(self) -> str:
+        return "\n".join(f"- {f}" for f in self.findings)
+
+    __repr__ = __str__
+
+
+def _last_over_first(values: np.ndarray) -> float:
+    """values[-1] / values[0]: inf when only layer 1 is exactly zero, nan when both are."""
+    first, last = float(values[0]), float(values[-1])
+    if first == 0.0:
+        return float("nan") if last == 0.0 else float("inf")
+    return last / first
+
+
+def _gradient_findings(L: int, ratio: float, dratio: float) -> list[Finding]:
+    """Vanishing or exploding, by the weight gradients, the error signals delta, or both."""
+    if np.isnan(ratio):
+        return [Finding("no gradient", None, ratio,
+                        f"no gradient: layers 1 and {L} both receive exactly zero gradient "
+                        "(dead units or a saturated output)")]
+    if ratio == 0.0:
+        return [Finding("no gradient", L, ratio,
+                        f"no gradient at layer {L}: its weight gradient is exactly zero")]
+    names = ("weight gradients", "error signals delta")
+    texts = (f"|dW_{L}|/|dW_1| = {ratio:.3g}", f"rms delta_{L}/rms delta_1 = {dratio:.3g}")
+    findings = []
+    for word, hit, side, threshold in (
+            ("vanishing", (ratio > VANISHING_RATIO, dratio > VANISHING_RATIO), "above",
+             VANISHING_RATIO),
+            ("exploding", (ratio < EXPLODING_RATIO, dratio < EXPLODING_RATIO), "below",
+             EXPLODING_RATIO)):
+        if all(hit):
+            findings.append(Finding(word, 1, ratio,
+                                    f"{word}: {names[0]} and {names[1]}, {texts[0]} and "
+                                    f"{texts[1]}, both {side} {threshold:g}"))
+        elif any(hit):
+            i = hit.index(True)
+            findings.append(Finding(word, 1, (ratio, dratio)[i],
+                                    f"{word}: {names[i]}, {texts[i]} {side} {threshold:g} "
+                                    f"({names[1 - i]}: {texts[1 - i]})"))
+    return findings
+
+
+def _training_findings(history: TrainingHistory) -> tuple[list[Finding], float, float]:
+    """Layers that barely move, and a loss that never leaves its first value (needs a history)."""
+    findings: list[Finding] = []
+    change, slowest = float("nan"), float("nan")
+    ratios = history.update_ratio
+    if ratios is not None and len(ratios):
+        u = np.median(np.asarray(ratios, dtype=np.float64), axis=0)
+        k, slowest = int(u.argmin()), float(u.min())
+        if slowest < BARELY_MOVING_RATIO:
+            n = int(np.count_nonzero(u < BARELY_MOVING_RATIO))
+            findings.append(Finding("barely moving", k + 1, slowest,
+                                    f"barely moving: layer {k + 1} barely moves (median "
+                                    f"update-to-data ratio {slowest:.1e} over {len(ratios)} steps, "
+                                    f"rule of thumb {UPDATE_RATIO_TARGET:g}); {n} of {len(u)} "
+                                    f"layers are below {BARELY_MOVING_RATIO:g}"))
+    loss = np.asarray(history.loss, dtype=np.float64)
+    if len(loss) and loss[0] != 0.0:
+        change = float(np.max(np.abs(loss - loss[0])) / abs(loss[0]))
+        if len(loss) >= STUCK_MIN_STEPS and change < STUCK_CHANGE:
+            findings.append(Finding("stuck", None, change,
+                                    f"stuck: the loss moved {100 * change:.2g}% in {len(loss)} "
+                                    f"steps (from {loss[0]:.4f} to {loss[-1]:.4f})"))
+    return findings, change, slowest
+
+
+def _stats_arrays(stats: NetworkStats) -> tuple[np.ndarray, np.ndarray]:
+    """The weight-gradient norms and rms deltas of ``stats``, checked (one entry per layer)."""
+    if not all(hasattr(stats, k) for k in ("grad_norm", "delta_rms", "dead", "saturated")):
+        raise TypeError("stats must be a NetworkStats (from net.stats(...) or gradient_profile(...)), "
+                        f"got {type(stats).__name__}")
+    g = _check.float_array(stats.grad_norm, "stats.grad_norm")
+    if g.ndim != 1 or g.size == 0:
+        raise ValueError(f"stats must hold one value per layer (at least one layer), got shape {g.shape}")
+    return g, _check.float_array(stats.delta_rms, "stats.delta_rms")
+
+
+def verdict(stats: NetworkStats, history: TrainingHistory | None = None) -> Diagnosis:
+    """Read a :class:`~vanishing.mlp.NetworkStats` (and optionally a training history) and say what is wrong.
+
+    Thresholds are module constants. Findings, causes first:
+
+    - the loss or the gradient became inf/NaN (history): "exploding";
+    - more than 30% dead units (f' = 0 on the whole batch, ReLU family) or saturated
+      pre-activations (f' below a tenth of its peak) in some layer;
+    - layer L's weight-gradient norm *or* rms delta more than 100x layer 1's: "vanishing"
+      (the finding says by which measure, and prints both ratios); 100x less: "exploding";
+    - (history) some layer's median update-to-data ratio below 1e-5: "barely moving";
+    - (history, at least 50 steps) the loss never more than 1% away from its first value: "stuck".
     """
-    from .plots import figure, nonempty_dict
-    stats = nonempty_dict(stats if isinstance(stats, dict) else {"": stats}, "stats")
-    fig, axes = figure(ncols=3, width=9.0, height=3.0)
-    panels = (("act_std", "activation std"), ("saturated", "saturated fraction"),
-              ("dead", "dead fraction"))
-    for ax, (field_name, label) in zip(axes, panels):
-        for name, s in stats.items():
-            values = np.asarray(getattr(s, field_name), dtype=np.float64)
-            layers = np.arange(1, len(values) + 1)
-            if field_name == "act_std":
-                ax.semilogy(layers, np.where(values > 0, values, np.nan), marker="o",
-                            markersize=3, label=name)
-            else:
-                ax.plot(layers, values, marker="o", markersize=3, label=name)
-                ax.set_ylim(-0.05, 1.05)
-        ax.set_xlabel("layer l")
-        ax.set_title(label, fontsize=10)
-    if any(stats):
-        axes[0].legend(fontsize=7)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    return fig
+    g, d = _stats_arrays(stats)
+    if history is not None and not hasattr(history, "diverged_at"):
+        raise TypeError(f"history must be a TrainingHistory (or None), got {type(history).__name__}")
+    findings: list[Finding] = []
+    diverged = history is not None and history.diverged_at is not None
+    ratio, dratio = _last_over_first(g), _last_over_first(d)
+    if history is not None and history.diverged_at is not None:     # diverged
+        findings.append(Finding("exploding", None, float(history.diverged_at),
+                                f"exploding: the {_what_diverged(history)} became inf/NaN at "
+                                f"step {history.diverged_at}"))
+    dead, sat = np.asarray(stats.dead), np.asarray(stats.saturated)
+    if dead.max() > DEAD_FRACTION:
+        l = int(dead.argmax())
+        findings.append(Finding("dead units", l + 1, float(dead[l]),
+                                f"dead units: {dead[l]:.0%} of layer {l + 1}'s units have "
+                                "f' = 0 for the whole batch"))
+    if sat.max() > SATURATED_FRACTION:
+        l = int(sat.argmax())
+        findings.append(Finding("saturation", l + 1, float(sat[l]),
+                                f"saturation: {sat[l]:.0%} of layer {l + 1}'s pre-activations "
+                                "sit where f' is below a tenth of its peak"))
+    findings += _gradient_findings(len(g), ratio, dratio)
+    change = slowest = float("nan")
+    if history is not None and not diverged:
+        more, change, slowest = _training_findings(history)
+        findings += more
+    if not findings:
+        findings.append(Finding("healthy", None, ratio,
+                                "healthy: no vanishing, exploding, dead or saturated layers"))
+    return Diagnosis(first_to_last=ratio, max_dead=float(dead.max()),
+                     max_saturated=float(sat.max()), diverged=diverged, findings=findings,
+                     delta_ratio=dratio, loss_change=change, min_update_ratio=slowest)
+
+
+def _what_diverged(history: TrainingHistory) -> str:
+    """"loss" or "gradient": what the training loop found not finite first."""
+    return "gradient" if "gradient" in getattr(history, "reason", "") else "loss"

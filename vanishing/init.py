@@ -32,7 +32,8 @@ import numpy as np
 from . import _check
 
 __all__ = ["constant", "normal", "uniform", "xavier_normal", "xavier_uniform", "he_normal",
-           "he_uniform", "lecun_normal", "initializer", "names", "variance"]
+           "he_uniform", "lecun_normal", "initializer", "names", "variance", "draw",
+           "truncated_std_ratio", "truncated_normal"]
 
 Initializer = Callable[[int, int, np.random.Generator], np.ndarray]
 
@@ -54,16 +55,17 @@ def variance(scheme: str, fan_in: int, fan_out: int) -> float:
                      f"got {scheme!r}")
 
 
-def _named(draw, name: str):
+def _named(draw: Callable[[tuple[int, int], np.random.Generator], np.ndarray],
+           name: str) -> Initializer:
     """An initializer ``(fan_in, fan_out, rng) -> array`` that checks its arguments and calls
     ``draw(shape, rng)``, with a readable name (shown in an MLP's repr)."""
-    def init(fan_in, fan_out, rng):
+    def init(fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarray:
         return draw(_shape(fan_in, fan_out, rng), rng)
     init.__name__ = init.__qualname__ = name
     return init
 
 
-def _shape(fan_in, fan_out, rng) -> tuple:
+def _shape(fan_in: int, fan_out: int, rng: np.random.Generator) -> tuple[int, int]:
     """(fan_out, fan_in), checked, and a checked random generator."""
     shape = (_check.positive_int(fan_out, "fan_out"), _check.positive_int(fan_in, "fan_in"))
     _check.generator(rng, "rng")
@@ -94,8 +96,8 @@ def uniform(limit: float) -> Initializer:
     return _named(lambda shape, rng: rng.uniform(-limit, limit, size=shape), f"uniform({limit:g})")
 
 
-def _normal_scheme(name):
-    def init(fan_in, fan_out, rng):
+def _normal_scheme(name: str) -> Initializer:
+    def init(fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarray:
         shape = _shape(fan_in, fan_out, rng)
         std = math.sqrt(variance(name, fan_in, fan_out))
         return std * rng.standard_normal(shape)
@@ -104,8 +106,8 @@ def _normal_scheme(name):
     return init
 
 
-def _uniform_scheme(name):
-    def init(fan_in, fan_out, rng):
+def _uniform_scheme(name: str) -> Initializer:
+    def init(fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarray:
         shape = _shape(fan_in, fan_out, rng)
         limit = math.sqrt(3.0 * variance(name, fan_in, fan_out))
         return rng.uniform(-limit, limit, size=shape)
@@ -134,7 +136,7 @@ def names() -> list[str]:
     return sorted(_SCHEMES)
 
 
-def initializer(init) -> Initializer:
+def initializer(init: str | Initializer) -> Initializer:
     """A scheme by name, or a callable ``(fan_in, fan_out, rng) -> array`` passed through.
 
     For a fixed value or std use :func:`constant` or :func:`normal`:
@@ -152,7 +154,8 @@ def initializer(init) -> Initializer:
                          f"vanishing.init.normal(0.1)); got {init!r}") from None
 
 
-def draw(init, fan_in: int, fan_out: int, rng, name: str = "init") -> np.ndarray:
+def draw(init: str | Initializer, fan_in: int, fan_out: int, rng: np.random.Generator,
+         name: str = "init") -> np.ndarray:
     """``init(fan_in, fan_out, rng)`` checked: a finite float64 array of shape (fan_out, fan_in).
 
     Networks draw every weight matrix through it, so a custom initializer that returns
@@ -163,9 +166,6 @@ def draw(init, fan_in: int, fan_out: int, rng, name: str = "init") -> np.ndarray
         raise ValueError(f"{name} must return an array of shape (fan_out, fan_in) = "
                          f"{(fan_out, fan_in)}, got {W.shape}")
     return W
-
-
-__all__ += ["draw"]
 
 
 # --- truncated normal ----------------------------------------------------------
@@ -198,7 +198,7 @@ def truncated_std_ratio(cut: float = 2.0) -> float:
     return math.sqrt(1.0 - 2.0 * b * phi / mass)
 
 
-def truncated_normal(std, cut: float = 2.0, corrected: bool = True) -> Initializer:
+def truncated_normal(std: float | str, cut: float = 2.0, corrected: bool = True) -> Initializer:
     r"""w ~ N(0, s^2) restricted to :math:`|w| \le \text{cut}\cdot s` (draws outside are redrawn).
 
     ``std`` is the standard deviation the weights should have: a number, or a
@@ -234,7 +234,7 @@ def truncated_normal(std, cut: float = 2.0, corrected: bool = True) -> Initializ
     cut = float(cut)
     corrected = bool(corrected)
 
-    def init(fan_in, fan_out, rng):
+    def init(fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarray:
         shape = _shape(fan_in, fan_out, rng)
         target = math.sqrt(variance(std, fan_in, fan_out)) if isinstance(std, str) else std
         scale = target / ratio if corrected else target
@@ -245,7 +245,7 @@ def truncated_normal(std, cut: float = 2.0, corrected: bool = True) -> Initializ
     return init
 
 
-def _cut_normal(shape, cut, rng) -> np.ndarray:
+def _cut_normal(shape: tuple[int, int], cut: float, rng: np.random.Generator) -> np.ndarray:
     """N(0, 1) draws restricted to [-cut, cut]: redraw what falls outside (accepts >= 68% for cut >= 1)."""
     u = rng.standard_normal(shape)
     outside = np.abs(u) > cut
@@ -255,7 +255,7 @@ def _cut_normal(shape, cut, rng) -> np.ndarray:
     return u
 
 
-def _cut_uniform(shape, cut, rng) -> np.ndarray:
+def _cut_uniform(shape: tuple[int, int], cut: float, rng: np.random.Generator) -> np.ndarray:
     r"""The same distribution for a narrow cut (< 1), where a normal draw would mostly fall outside.
 
     Propose u ~ U(-cut, cut) and keep it with probability :math:`e^{-u^2/2}` (at least
@@ -271,6 +271,3 @@ def _cut_uniform(shape, cut, rng) -> np.ndarray:
         u.flat[idx] = proposal[keep]
         todo.flat[idx] = False
     return u
-
-
-__all__ += ["truncated_std_ratio", "truncated_normal"]

@@ -11,14 +11,22 @@ so the gradient carries a ``1 / size`` factor.
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
+import numpy.typing as npt
 
 from . import _check
+from .activations import sigmoid
 
 __all__ = ["mse", "bce_with_logits", "get", "names"]
 
+#: a loss: (prediction, target) -> (value, dLoss/dprediction)
+Loss = Callable[[npt.ArrayLike, npt.ArrayLike], tuple[float, np.ndarray]]
 
-def _pair(prediction, target, name="prediction"):
+
+def _pair(prediction: npt.ArrayLike, target: npt.ArrayLike,
+          name: str = "prediction") -> tuple[np.ndarray, np.ndarray]:
     """Both as float64 arrays of the same, non-empty shape with finite entries.
 
     (The training loops stop at a non-finite prediction before they call a loss.)
@@ -30,7 +38,7 @@ def _pair(prediction, target, name="prediction"):
     return p, t
 
 
-def mse(prediction, target):
+def mse(prediction: npt.ArrayLike, target: npt.ArrayLike) -> tuple[float, np.ndarray]:
     r"""Mean squared error over every entry.
 
     .. math:: L = \frac{1}{N}\sum_i (p_i - t_i)^2, \qquad \frac{\partial L}{\partial p_i} = \frac{2}{N}(p_i - t_i)
@@ -41,7 +49,7 @@ def mse(prediction, target):
         return float(np.mean(diff * diff)), 2.0 * diff / diff.size
 
 
-def bce_with_logits(logits, target):
+def bce_with_logits(logits: npt.ArrayLike, target: npt.ArrayLike) -> tuple[float, np.ndarray]:
     r"""Binary cross-entropy of ``sigmoid(logits)`` against labels in [0, 1], averaged.
 
     .. math::
@@ -50,7 +58,6 @@ def bce_with_logits(logits, target):
 
     Written on the logits, it never takes the log of 0, whatever z is.
     """
-    from .activations import sigmoid
     z, t = _pair(logits, target, "logits")
     if not np.all((t >= 0) & (t <= 1)):
         raise ValueError("target must hold labels in [0, 1] for binary cross-entropy")
@@ -66,7 +73,7 @@ def names() -> list[str]:
     return sorted(_LOSSES)
 
 
-def get(name):
+def get(name: str | Loss) -> Loss:
     """A loss by name (or a callable passed through)."""
     if callable(name):
         return name

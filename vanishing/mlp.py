@@ -32,15 +32,17 @@ for every layer, :math:`\delta_l = \partial\,\mathrm{Out}/\partial Z_l` and
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Iterable, Iterator, NamedTuple, Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _check, losses
 from . import activations as act
 from . import init as init_
 from .table import Table
 
-__all__ = ["MLP", "Gradients", "NetworkStats", "gradient_profile"]
+__all__ = ["MLP", "Gradients", "NetworkStats", "LayerCache", "gradient_profile", "compare_profiles"]
 
 EPS = 1e-5          # batch norm's variance floor (PyTorch's default)
 MOMENTUM = 0.1      # running statistics: r <- (1 - m) r + m * batch_statistic
@@ -55,23 +57,40 @@ class Gradients:
     ``fprime``: f'(U_l) per layer (what the statistics read). ``input``: dOut/dX.
     """
 
-    W: list
-    b: list
-    delta: list
-    gamma: list
-    beta: list
-    fprime: list
+    W: list[np.ndarray]
+    b: list[np.ndarray]
+    delta: list[np.ndarray]
+    gamma: list[np.ndarray | None]
+    beta: list[np.ndarray | None]
+    fprime: list[np.ndarray]
     input: np.ndarray
 
-    def as_list(self) -> list:
+    def as_list(self) -> list[np.ndarray]:
         """Gradients in the order of :meth:`MLP.parameters`."""
-        out = []
-        for l in range(len(self.W)):
-            if self.gamma[l] is None:
-                out += [self.W[l], self.b[l]]
-            else:                                  # under batch norm, b cancels: beta replaces it
-                out += [self.W[l], self.gamma[l], self.beta[l]]
-        return out
+        return _in_parameter_order(self.W, self.b, self.gamma, self.beta)
+
+
+def _in_parameter_order(W: list[np.ndarray], b: list[np.ndarray],
+                        gamma: list[np.ndarray | None],
+                        beta: list[np.ndarray | None]) -> list[np.ndarray]:
+    """W_1, b_1, W_2, b_2, ...; a batch-normed layer has gamma_l, beta_l in place of b_l
+    (its bias cancels in the normalisation). Parameters and gradients share this order."""
+    out = []
+    for l in range(len(W)):
+        g, be = gamma[l], beta[l]                  # both None, or both arrays
+        out += [W[l], b[l]] if g is None or be is None else [W[l], g, be]
+    return out
+
+
+class LayerCache(NamedTuple):
+    """What the forward pass keeps of layer l for the backward pass."""
+
+    A_prev: np.ndarray      # the layer's input A_{l-1}
+    Z: np.ndarray           # A_{l-1} W_l^T + b_l
+    U: np.ndarray           # the input of f: Z, or BN(Z)
+    H: np.ndarray           # f(U)
+    # batch norm's (Zhat, 1/sigma, batch statistics?) or None
+    bn: tuple[np.ndarray, np.ndarray, bool] | None
 
 
 @dataclass(repr=False)
@@ -95,26 +114,23 @@ class NetworkStats(Table):
     dead: np.ndarray
     title: str = field(default="")
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.grad_norm)
 
-    def __getitem__(self, i):
+    def __getitem__(self, i: int) -> float:
         return self.grad_norm[i]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[float]:
         return iter(self.grad_norm)
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype: npt.DTypeLike | None = None, copy: bool | None = None) -> np.ndarray:
         return np.asarray(self.grad_norm, dtype=dtype)
 
-    def rows(self, max_rows: int = 12) -> list:
-        idx = list(range(len(self)))
-        if len(idx) > max_rows:
-            idx = idx[: max_rows // 2] + [None] + idx[-(max_rows // 2):]
-        return [["..."] * 7 if i is None else
-                [str(i + 1), f"{self.grad_norm[i]:.3e}", f"{self.delta_rms[i]:.3e}",
-                 f"{self.act_mean[i]:.4f}", f"{self.act_std[i]:.4f}",
-                 f"{self.saturated[i]:.3f}", f"{self.dead[i]:.3f}"] for i in idx]
+    def rows(self, max_rows: int | None = None) -> list[list[str]]:
+        return self.head_and_tail(len(self), lambda i: [
+            str(i + 1), f"{self.grad_norm[i]:.3e}", f"{self.delta_rms[i]:.3e}",
+            f"{self.act_mean[i]:.4f}", f"{self.act_std[i]:.4f}", f"{self.saturated[i]:.3f}",
+            f"{self.dead[i]:.3f}"], max_rows)
 
     _COLUMNS = ("layer", "|dW|", "rms delta", "act mean", "act std", "saturated", "dead")
 
@@ -138,8 +154,10 @@ class MLP:
     seed : seed of the weight draw.
     """
 
-    def __init__(self, sizes, activation="relu", init="he_normal", batchnorm=False,
-                 residual=False, residual_scale=1.0, output_activation="linear", seed=0):
+    def __init__(self, sizes: Sequence[int], activation: str | act.Activation = "relu",
+                 init: str | init_.Initializer = "he_normal", batchnorm: bool = False,
+                 residual: bool = False, residual_scale: float = 1.0,
+                 output_activation: str | act.Activation = "linear", seed: int = 0) -> None:
         if isinstance(sizes, (str, bytes)) or np.ndim(sizes) != 1 or len(sizes) < 2:
             raise ValueError(f"sizes must be a list of at least two layer widths, got {sizes!r}")
         self.sizes = [_check.positive_int(n, "sizes[%d]" % i) for i, n in enumerate(sizes)]
@@ -164,7 +182,7 @@ class MLP:
         self.running_mean = [np.zeros(n) if on else None for n, on in zip(self.sizes[1:], bn)]
         self.running_var = [np.ones(n) if on else None for n, on in zip(self.sizes[1:], bn)]
         self.training = True
-        self._cache = None
+        self._cache: list[LayerCache] | None = None
 
     # --- parameters ------------------------------------------------------------
     @property
@@ -173,25 +191,26 @@ class MLP:
         return len(self._W)
 
     @property
-    def weights(self) -> list:
+    def weights(self) -> list[np.ndarray]:
         """W_1..W_L, each of shape (n_l, n_{l-1}). Assign a list of arrays to set them."""
         return self._W
 
     @weights.setter
-    def weights(self, values):
+    def weights(self, values: Iterable[npt.ArrayLike]) -> None:
         self._W = self._checked(values, [(o, i) for i, o in zip(self.sizes, self.sizes[1:])],
                                 "weights")
 
     @property
-    def biases(self) -> list:
+    def biases(self) -> list[np.ndarray]:
         """b_1..b_L, each of shape (n_l,). Assign a list of arrays to set them."""
         return self._b
 
     @biases.setter
-    def biases(self, values):
+    def biases(self, values: Iterable[npt.ArrayLike]) -> None:
         self._b = self._checked(values, [(n,) for n in self.sizes[1:]], "biases")
 
-    def _checked(self, values, shapes, name):
+    def _checked(self, values: Iterable[npt.ArrayLike], shapes: list[tuple[int, ...]],
+                 name: str) -> list[np.ndarray]:
         values = list(values)
         if len(values) != len(shapes):
             raise ValueError(f"{name} must be a list of {len(shapes)} arrays (one per layer), "
@@ -205,28 +224,27 @@ class MLP:
             out.append(arr.copy())
         return out
 
-    def parameters(self) -> list:
+    def parameters(self) -> list[np.ndarray]:
         """Every trainable array, in the order of :meth:`Gradients.as_list` (updated in place)."""
-        out = []
-        for l in range(self.depth):
-            if self.gamma[l] is None:
-                out += [self._W[l], self._b[l]]
-            else:                                  # under batch norm, b cancels: beta replaces it
-                out += [self._W[l], self.gamma[l], self.beta[l]]
-        return out
+        return _in_parameter_order(self._W, self._b, self.gamma, self.beta)
 
-    def train(self):
+    def activation_of(self, l: int) -> act.Activation:
+        """The activation of layer l + 1 (0-based ``l``): hidden layers use ``activation``,
+        the last one ``output_activation``."""
+        return self.activation if l < self.depth - 1 else self.output_activation
+
+    def train(self) -> MLP:
         """Batch norm uses batch statistics and updates its running averages."""
         self.training = True
         return self
 
-    def eval(self):
+    def eval(self) -> MLP:
         """Batch norm uses its running averages (the network is then a fixed function)."""
         self.training = False
         return self
 
     # --- forward ---------------------------------------------------------------
-    def forward(self, X, overflow: str = "raise"):
+    def forward(self, X: npt.ArrayLike, overflow: str = "raise") -> np.ndarray:
         """A_L for a batch X of shape (batch, n_0); keeps what backward needs.
 
         A pre-activation beyond float64 (inf or NaN) raises a ValueError naming the layer.
@@ -241,10 +259,10 @@ class MLP:
         _check.budget(f"forward of a batch of {X.shape[0]} rows",
                       nbytes=4 * 8 * X.shape[0] * sum(self.sizes),
                       work=2 * X.shape[0] * sum(W.size for W in self._W))
-        cache = []
+        cache: list[LayerCache] = []
         A = X
         for l in range(self.depth):
-            f = self.activation if l < self.depth - 1 else self.output_activation
+            f = self.activation_of(l)
             with np.errstate(over="ignore" if check else None, invalid="ignore" if check else None):
                 Z = A @ self._W[l].T + self._b[l]
             if check and not np.isfinite(Z).all():
@@ -256,7 +274,7 @@ class MLP:
                                  "variance overflows float64: reduce the weights or the input")
             U, bn = (self._bn_forward(Z, l) if self.gamma[l] is not None else (Z, None))
             H = f.f(U)
-            cache.append((A, Z, U, H, bn))
+            cache.append(LayerCache(A, Z, U, H, bn))
             A = A + self.residual_scale * H if self.residual[l] else H
         if check and not np.isfinite(A).all():
             raise ValueError(f"the forward pass overflows float64 at layer {self.depth} "
@@ -266,22 +284,28 @@ class MLP:
 
     __call__ = forward
 
-    def _bn_forward(self, Z, l):
+    def _bn_forward(self, Z: np.ndarray,
+                    l: int) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, bool]]:
         r"""U = gamma * (Z - mu) / sqrt(var + eps) + beta, per unit over the batch."""
+        gamma, beta = self.gamma[l], self.beta[l]
+        running_mean, running_var = self.running_mean[l], self.running_var[l]
+        # only a batch-norm layer gets here, and it has all four arrays
+        assert gamma is not None and beta is not None
+        assert running_mean is not None and running_var is not None
         if self.training:
             if Z.shape[0] < 2:
                 raise ValueError("batch norm in training mode needs a batch of at least 2 rows")
             mu, var = Z.mean(axis=0), Z.var(axis=0)
             n = Z.shape[0]
-            self.running_mean[l] = (1 - MOMENTUM) * self.running_mean[l] + MOMENTUM * mu
-            self.running_var[l] = (1 - MOMENTUM) * self.running_var[l] + MOMENTUM * var * n / (n - 1)
+            self.running_mean[l] = (1 - MOMENTUM) * running_mean + MOMENTUM * mu
+            self.running_var[l] = (1 - MOMENTUM) * running_var + MOMENTUM * var * n / (n - 1)
         else:
-            mu, var = self.running_mean[l], self.running_var[l]
+            mu, var = running_mean, running_var
         inv_std = 1.0 / np.sqrt(var + EPS)
         Zhat = (Z - mu) * inv_std
-        return self.gamma[l] * Zhat + self.beta[l], (Zhat, inv_std, self.training)
+        return gamma * Zhat + beta, (Zhat, inv_std, self.training)
 
-    def preactivations(self, normalized: bool = True) -> list:
+    def preactivations(self, normalized: bool = True) -> list[np.ndarray]:
         r"""What each layer computed before its activation in the last forward pass, layer 1 first.
 
         ``normalized=True`` gives :math:`U_l`, the input of f (after batch norm
@@ -299,42 +323,52 @@ class MLP:
         """
         if self._cache is None:
             raise ValueError("call forward(X) before preactivations()")
-        return [(U if normalized else Z).copy() for _, Z, U, _, _ in self._cache]
+        return [(c.U if normalized else c.Z).copy() for c in self._cache]
 
     # --- backward --------------------------------------------------------------
-    def backward(self, grad_output) -> Gradients:
+    def backward(self, grad_output: npt.ArrayLike) -> Gradients:
         """Backpropagate G = dOut/dA_L (shape of the last forward's output)."""
         if self._cache is None:
             raise ValueError("call forward(X) before backward(grad_output)")
         G = _check.finite_array(grad_output, "grad_output", ndim=2)
-        expected = self._cache[-1][3].shape
+        expected = self._cache[-1].H.shape
         if G.shape != expected:
             raise ValueError(f"grad_output must have the output's shape {expected}, got {G.shape}")
         L = self.depth
-        dW, db, deltas = [None] * L, [None] * L, [None] * L
-        dgamma, dbeta, fprimes = [None] * L, [None] * L, [None] * L
+        # per layer, appended from layer L down to layer 1, reversed at the end
+        dW: list[np.ndarray] = []
+        db: list[np.ndarray] = []
+        deltas: list[np.ndarray] = []
+        fprimes: list[np.ndarray] = []
+        dgamma: list[np.ndarray | None] = []
+        dbeta: list[np.ndarray | None] = []
         for l in range(L - 1, -1, -1):
             A_prev, Z, U, H, bn = self._cache[l]
-            f = self.activation if l < L - 1 else self.output_activation
+            f = self.activation_of(l)
             dH = self.residual_scale * G if self.residual[l] else G
-            fprimes[l] = f.prime_from(U, H)
-            dU = dH * fprimes[l]                           # dOut/dU_l
-            if bn is None:
+            fprime = f.prime_from(U, H)
+            fprimes.append(fprime)
+            dU = dH * fprime                               # dOut/dU_l
+            gamma = self.gamma[l]
+            if bn is None or gamma is None:                # both None, or neither
                 delta = dU
+                dgamma.append(None)
+                dbeta.append(None)
             else:
                 Zhat, inv_std, batch_stats = bn
-                dgamma[l] = np.sum(dU * Zhat, axis=0)
-                dbeta[l] = np.sum(dU, axis=0)
-                delta = _bn_backward(dU * self.gamma[l], Zhat, inv_std, batch_stats)
-            deltas[l] = delta                              # dOut/dZ_l
-            dW[l] = delta.T @ A_prev
-            db[l] = delta.sum(axis=0)
+                dgamma.append(np.sum(dU * Zhat, axis=0))
+                dbeta.append(np.sum(dU, axis=0))
+                delta = _bn_backward(dU * gamma, Zhat, inv_std, batch_stats)
+            deltas.append(delta)                           # dOut/dZ_l
+            dW.append(delta.T @ A_prev)
+            db.append(delta.sum(axis=0))
             G_prev = delta @ self._W[l]
             G = G_prev + G if self.residual[l] else G_prev
-        return Gradients(W=dW, b=db, delta=deltas, gamma=dgamma, beta=dbeta,
-                         fprime=fprimes, input=G)
+        return Gradients(W=dW[::-1], b=db[::-1], delta=deltas[::-1], gamma=dgamma[::-1],
+                         beta=dbeta[::-1], fprime=fprimes[::-1], input=G)
 
-    def loss_and_gradients(self, X, Y, loss: str = "mse") -> tuple[float, Gradients]:
+    def loss_and_gradients(self, X: npt.ArrayLike, Y: npt.ArrayLike,
+                           loss: str = "mse") -> tuple[float, Gradients]:
         r"""Forward, the loss against ``Y`` (shape (batch, n_L)) and backward: ``(value, grads)``.
 
         ``loss`` is a name from :func:`vanishing.losses.get` ("mse" or "bce_with_logits");
@@ -355,6 +389,22 @@ class MLP:
         value, G = losses.get(loss)(out, Y)
         return value, self.backward(G)
 
+    def check_data(self, X: npt.ArrayLike, Y: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+        """(X, Y) as float64 arrays of shapes (N, n_0) and (N, n_L), or a clear error."""
+        X = _check.nonempty(_check.finite_array(X, "X", ndim=2), "X")
+        Y = _check.nonempty(_check.finite_array(Y, "Y", ndim=2), "Y")
+        if X.shape[1] != self.sizes[0]:
+            raise ValueError(f"X must have shape (N, {self.sizes[0]}), got {X.shape}")
+        if Y.shape != (len(X), self.sizes[-1]):
+            raise ValueError(f"Y must have shape (rows of X, n_out) = {(len(X), self.sizes[-1])}, "
+                             f"got {Y.shape}")
+        return X, Y
+
+    def training_cost(self, rows: int, shape: tuple[int, ...]) -> tuple[float, float]:
+        """(bytes, operations) of one training step on ``rows`` examples (for the budget check)."""
+        n_weights = sum(W.size for W in self._W)
+        return 8.0 * n_weights, 6.0 * rows * n_weights + _check.LOOP_COST * self.depth
+
     # --- statistics ------------------------------------------------------------
     def stats(self, grads: Gradients, title: str = "") -> NetworkStats:
         """Per-layer statistics of the last forward pass and the given gradients."""
@@ -367,8 +417,8 @@ class MLP:
         out = {k: np.empty(L) for k in ("grad_norm", "delta_rms", "act_mean", "act_std",
                                         "saturated", "dead")}
         for l in range(L):
-            f = self.activation if l < L - 1 else self.output_activation
-            H, fp = self._cache[l][3], grads.fprime[l]
+            f = self.activation_of(l)
+            H, fp = self._cache[l].H, grads.fprime[l]
             out["grad_norm"][l] = _norm(grads.W[l])
             out["delta_rms"][l] = _norm(grads.delta[l]) / np.sqrt(grads.delta[l].size)
             out["act_mean"][l] = mean = H.sum() / H.size
@@ -390,13 +440,14 @@ class MLP:
                 f"init={init_name!r}{''.join(', ' + e for e in extras)})")
 
 
-def _norm(M) -> float:
+def _norm(M: np.ndarray) -> float:
     """The Frobenius norm sqrt(sum of squares), as one BLAS dot product."""
     flat = M.ravel()
     return float(np.sqrt(np.dot(flat, flat)))
 
 
-def _bn_backward(dZhat, Zhat, inv_std, batch_stats):
+def _bn_backward(dZhat: np.ndarray, Zhat: np.ndarray, inv_std: np.ndarray,
+                 batch_stats: bool) -> np.ndarray:
     r"""dOut/dZ from dOut/dZhat.
 
     With batch statistics (training), mu and var depend on Z:
@@ -419,8 +470,10 @@ def profile_budget(depth: int, width: int, batch: int) -> None:
                   work=8 * depth * width * width * batch)
 
 
-def gradient_profile(depth, width, batch, activation="sigmoid", init="xavier_normal",
-                     batchnorm=False, residual=False, seed=0) -> NetworkStats:
+def gradient_profile(depth: int, width: int, batch: int,
+                     activation: str | act.Activation = "sigmoid",
+                     init: str | init_.Initializer = "xavier_normal", batchnorm: bool = False,
+                     residual: bool = False, seed: int = 0) -> NetworkStats:
     """Per-layer gradient statistics of a freshly initialised network, layer 1 first.
 
     The network has ``depth`` layers of ``width`` units (the last one linear),
@@ -446,3 +499,41 @@ def gradient_profile(depth, width, batch, activation="sigmoid", init="xavier_nor
     grads = net.backward(grad)
     title = (f"{net!r}, batch {batch}, Out = MSE against N(0, 1) targets")
     return net.stats(grads, title=title)
+
+
+def _panel_labels(activations: tuple[str, ...]) -> list[str]:
+    """One label per panel: the activation's name ("relu (2)" when a name repeats)."""
+    return [name if activations.count(name) == 1 else f"{name} ({i + 1})"
+            for i, name in enumerate(activations)]
+
+
+def compare_profiles(depth: int = 20, width: int = 64, batch: int = 64,
+                     activations: str | Sequence[str] = ("sigmoid", "relu"),
+                     init: str | init_.Initializer = "he_normal", batchnorm: bool = False,
+                     residual: bool = False, seed: int = 0) -> dict[str, NetworkStats]:
+    r"""Per-layer gradient statistics of the same network with different activations.
+
+    Returns ``{label: NetworkStats}``, one entry per activation, in order; each
+    value comes from :func:`vanishing.mlp.gradient_profile` with the same depth,
+    width, batch, init, switches and seed, so only the activation differs.
+    ``profile[0]`` is :math:`\lVert\partial\,\mathrm{Out}/\partial W_1\rVert` (layer 1,
+    the input side), ``profile[-1]`` the output layer's.
+
+    >>> p = compare_profiles(depth=10, width=16)
+    >>> list(p), len(p["sigmoid"])
+    (['sigmoid', 'relu'], 10)
+    """
+    if not isinstance(activations, str) and not hasattr(activations, "__iter__"):
+        raise TypeError(f"activations must be a name or a list of names, "
+                        f"got {type(activations).__name__}")
+    names = (activations,) if isinstance(activations, str) else tuple(activations)
+    if not names:
+        raise ValueError("activations must name at least one activation")
+    for name in names:
+        act.get(name, "activations")
+    for flag, label in ((batchnorm, "batchnorm"), (residual, "residual")):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"{label} must be True or False, got {flag!r}")
+    return {label: gradient_profile(depth, width, batch, name, init, bool(batchnorm),
+                                    bool(residual), seed)
+            for label, name in zip(_panel_labels(names), names)}

@@ -13,20 +13,26 @@ twice gives the same history.
 >>> sorted(ms)
 ['A', 'B', 'C', 'D', 'E']
 >>> m = ms["C"]
->>> m.diagnose().findings[0].split(":")[0] in LABELS
+>>> m.diagnose().findings[0].kind in LABELS
 True
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
-from . import _check, diagnose, init, losses
+from . import _check, diagnose, init
 from .data import memory_task, two_moons
 from .mlp import MLP
+from .recurrent import RNN, RecurrentNetwork
+from .train import TrainingHistory, fit
+
+if TYPE_CHECKING:
+    from .diagnose import Diagnosis
+    from .mlp import NetworkStats
 
 __all__ = ["LABELS", "Mystery", "mystery_networks"]
 
@@ -45,55 +51,46 @@ class Mystery:
 
     name: str
     story: str
-    build: Callable = field(repr=False)
+    build: Callable[[], MLP | RNN] = field(repr=False)
     X: np.ndarray = field(repr=False)
     Y: np.ndarray = field(repr=False)
     loss: str = "bce_with_logits"
     lr: float = 0.5
     steps: int = 200
-    options: dict = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
     answer: str = field(default="", repr=False)
     explanation: str = field(default="", repr=False)
-    fix: Callable | None = field(default=None, repr=False)
-    model: object = field(init=False, repr=False)
+    fix: Callable[[], Mystery] | None = field(default=None, repr=False)
+    model: MLP | RNN = field(init=False, repr=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.model = self.build()
 
     @property
     def recurrent(self) -> bool:
-        from .recurrent import RecurrentNetwork
         return isinstance(self.model, RecurrentNetwork)
 
-    def gradient_stats(self):
+    def gradient_stats(self) -> NetworkStats:
         """Per-layer statistics of one forward and backward pass of a fresh network on (X, Y).
 
         A :class:`~vanishing.mlp.NetworkStats`; for a recurrent network, one row per time step
         (:func:`vanishing.diagnose.unrolled_stats`).
         """
         net = self.build()
-        if self.recurrent:
+        # self.recurrent (the same build): a recurrent network's "layers" are its time steps
+        if isinstance(net, RNN):
             return diagnose.unrolled_stats(net, self.X, self.Y, loss=self.loss)
-        _, grad = losses.get(self.loss)(net.forward(self.X), self.Y)
-        return net.stats(net.backward(grad), title=f"mystery {self.name}: {net!r}, Out = {self.loss}")
+        _, grads = net.loss_and_gradients(self.X, self.Y, self.loss)
+        return net.stats(grads, title=f"mystery {self.name}: {net!r}, Out = {self.loss}")
 
-    def run(self, steps: int | None = None):
-        """Train a fresh network for ``steps`` (default ``self.steps``) and return its history.
-
-        A :class:`~vanishing.train.TrainingHistory` (per-layer gradient norms and update
-        ratios) for a feed-forward network, a :class:`~vanishing.recurrent.SequenceHistory`
-        for a recurrent one. Both report ``diverged_at``.
-        """
+    def run(self, steps: int | None = None) -> TrainingHistory:
+        """Train a fresh network for ``steps`` (default ``self.steps``) with
+        :func:`vanishing.train.fit` and return its history (it reports ``diverged_at``)."""
         steps = self.steps if steps is None else _check.positive_int(steps, "steps")
-        net = self.build()
-        if self.recurrent:
-            from .recurrent import train_sequence
-            return train_sequence(net, self.X, self.Y, steps=steps, lr=self.lr, loss=self.loss,
-                                  **self.options)
-        from .train import train
-        return train(net, self.X, self.Y, steps=steps, lr=self.lr, loss=self.loss, **self.options)
+        return fit(self.build(), self.X, self.Y, steps=steps, lr=self.lr, loss=self.loss,
+                   **self.options)
 
-    def diagnose(self, history=None):
+    def diagnose(self, history: TrainingHistory | None = None) -> Diagnosis:
         """:func:`vanishing.diagnose.verdict` of the fresh network's statistics and a training run."""
         return diagnose.verdict(self.gradient_stats(), self.run() if history is None else history)
 
@@ -118,12 +115,13 @@ class Mystery:
 
 # --- the set-ups -----------------------------------------------------------------------------
 
-def _moons():
+def _moons() -> tuple[np.ndarray, np.ndarray]:
     return two_moons(200, seed=0)
 
 
-def _mlp(sizes, activation, init_scheme, hidden_bias=0.0, batchnorm=False):
-    def build():
+def _mlp(sizes: list[int], activation: str, init_scheme: str | init.Initializer,
+         hidden_bias: float = 0.0, batchnorm: bool = False) -> Callable[[], MLP]:
+    def build() -> MLP:
         net = MLP(sizes, activation=activation, init=init_scheme, batchnorm=batchnorm, seed=0)
         if hidden_bias:
             L = len(sizes) - 1
@@ -187,7 +185,6 @@ def _old_tutorial(fixed: bool = False) -> Mystery:
 
 
 def _long_memory(fixed: bool = False) -> Mystery:
-    from .recurrent import RNN
     X, Y = memory_task(64, lag=20, seed=0)
     return Mystery(
         name="D" + (" (fixed)" if fixed else ""),
@@ -224,7 +221,7 @@ def _sparse_start(fixed: bool = False) -> Mystery:
         fix=None if fixed else (lambda: _sparse_start(fixed=True)))
 
 
-def mystery_networks() -> dict:
+def mystery_networks() -> dict[str, Mystery]:
     """The mystery set-ups, name -> :class:`Mystery` (fresh objects on every call, deterministic)."""
     return {m.name: m for m in (_raw_units(), _worried_owner(), _old_tutorial(), _long_memory(),
                                 _sparse_start())}

@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _check
 
@@ -38,7 +39,8 @@ class LayerNormGradients(NamedTuple):
     beta: np.ndarray
 
 
-def _inputs(X, gamma, beta, eps):
+def _inputs(X: npt.ArrayLike, gamma: npt.ArrayLike | None, beta: npt.ArrayLike | None,
+            eps: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     X = _check.finite_array(X, "X", ndim=2)
     n = X.shape[1]
     if n < 1 or X.shape[0] < 1:
@@ -54,7 +56,8 @@ def _inputs(X, gamma, beta, eps):
     return X, gamma, beta, eps
 
 
-def standardise(X, axis: int, eps: float):
+def standardise(X: np.ndarray, axis: int,
+                eps: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     r"""(X - mu) / sqrt(var + eps) along ``axis``; returns (X_hat, mu, var, 1/sqrt(var + eps)).
 
     Scaled before squaring, as ``np.linalg.norm`` does: where some :math:`|X|` along the
@@ -79,13 +82,14 @@ def standardise(X, axis: int, eps: float):
     return (Xs - mu) / t, mu * s, var_X, 1.0 / (s * t)
 
 
-def _normalise(X, eps):
+def _normalise(X: np.ndarray, eps: float) -> tuple[np.ndarray, np.ndarray]:
     """X_hat and 1/sqrt(var + eps), statistics taken over each row."""
     Xhat, _, _, inv_std = standardise(X, axis=1, eps=eps)
     return Xhat, inv_std
 
 
-def layer_norm(X, gamma=None, beta=None, eps: float = EPS) -> np.ndarray:
+def layer_norm(X: npt.ArrayLike, gamma: npt.ArrayLike | None = None,
+               beta: npt.ArrayLike | None = None, eps: float = EPS) -> np.ndarray:
     r"""Y = gamma * (X - mu_row) / sqrt(var_row + eps) + beta for X of shape (batch, n).
 
     ``gamma`` defaults to ones and ``beta`` to zeros, shape (n,). Each row is
@@ -96,7 +100,9 @@ def layer_norm(X, gamma=None, beta=None, eps: float = EPS) -> np.ndarray:
     return gamma * Xhat + beta
 
 
-def layer_norm_backward(grad_output, X, gamma=None, eps: float = EPS) -> LayerNormGradients:
+def layer_norm_backward(grad_output: npt.ArrayLike, X: npt.ArrayLike,
+                        gamma: npt.ArrayLike | None = None,
+                        eps: float = EPS) -> LayerNormGradients:
     r"""Gradients of Out through :func:`layer_norm`, given G = dOut/dY (shape of X).
 
     With :math:`g = G\odot\gamma` (the gradient reaching :math:`\hat X`) and the

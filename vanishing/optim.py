@@ -19,14 +19,17 @@ Clipping by value clamps each entry to [-c, c], which can change the direction.
 
 from __future__ import annotations
 
+from typing import Iterable
+
 import numpy as np
+import numpy.typing as npt
 
 from . import _check
 
-__all__ = ["global_norm", "clip_by_global_norm", "clip_by_value", "SGD"]
+__all__ = ["global_norm", "clip_by_global_norm", "clip_by_value", "SGD", "Adam", "gradient_angle"]
 
 
-def global_norm(grads) -> float:
+def global_norm(grads: Iterable[npt.ArrayLike]) -> float:
     """The L2 norm of all gradients together, as if concatenated into one vector.
 
     Integer or float32 gradients are taken as float64. When the plain sum of squares
@@ -47,7 +50,7 @@ def global_norm(grads) -> float:
     return scale * float(np.sqrt(sum(float(np.sum((g / scale) ** 2)) for g in arrays)))
 
 
-def _arrays(grads, name: str) -> list:
+def _arrays(grads: Iterable[npt.ArrayLike], name: str) -> list[np.ndarray]:
     """A list of gradients as float64 arrays (one per parameter)."""
     if isinstance(grads, np.ndarray) or not hasattr(grads, "__iter__"):
         raise TypeError(f"{name} must be a list of arrays (one per parameter), "
@@ -55,7 +58,8 @@ def _arrays(grads, name: str) -> list:
     return [_check.float_array(g, f"{name}[{k}]") for k, g in enumerate(grads)]
 
 
-def clip_by_global_norm(grads, max_norm: float):
+def clip_by_global_norm(grads: Iterable[npt.ArrayLike],
+                        max_norm: float) -> tuple[list[np.ndarray], float]:
     """Rescale all gradients so that their global norm is at most ``max_norm``.
 
     Returns (clipped gradients, the global norm before clipping). A gradient with
@@ -73,7 +77,7 @@ def clip_by_global_norm(grads, max_norm: float):
     if 0.0 < scale < 1e-300:                     # the factor itself would lose digits
         return [(g / norm) * max_norm for g in grads], norm
     return [g * scale for g in grads], norm
-def clip_by_value(grads, clip_value: float):
+def clip_by_value(grads: Iterable[npt.ArrayLike], clip_value: float) -> list[np.ndarray]:
     """Clamp every gradient entry to [-clip_value, clip_value]."""
     clip_value = _check.finite_float(clip_value, "clip_value")
     if clip_value <= 0:
@@ -81,7 +85,7 @@ def clip_by_value(grads, clip_value: float):
     return [np.clip(g, -clip_value, clip_value) for g in _arrays(grads, "grads")]
 
 
-def _parameters(params) -> list:
+def _parameters(params: Iterable[np.ndarray]) -> list[np.ndarray]:
     """``params`` as a list, checked to hold float64 arrays that can be updated in place."""
     if isinstance(params, np.ndarray) or not hasattr(params, "__iter__"):
         raise TypeError(f"params must be a list of float64 NumPy arrays, got {type(params).__name__}")
@@ -94,7 +98,7 @@ def _parameters(params) -> list:
     return params
 
 
-def _matching(params, grads) -> list:
+def _matching(params: list[np.ndarray], grads: Iterable[npt.ArrayLike]) -> list[np.ndarray]:
     """``grads`` as float64 arrays, checked to hold one array of the right shape per parameter."""
     grads = _arrays(grads, "grads")
     if len(grads) != len(params):
@@ -114,7 +118,7 @@ class SGD:
     Parameters are updated in place, so a network holding them sees the change.
     """
 
-    def __init__(self, params, lr: float, momentum: float = 0.0):
+    def __init__(self, params: Iterable[np.ndarray], lr: float, momentum: float = 0.0) -> None:
         self.params = _parameters(params)
         self.lr = _check.finite_float(lr, "lr")
         if self.lr <= 0:
@@ -124,7 +128,7 @@ class SGD:
             raise ValueError(f"momentum must be in [0, 1), got {self.momentum}")
         self.velocity = [np.zeros_like(p) for p in self.params]
 
-    def step(self, grads) -> None:
+    def step(self, grads: Iterable[npt.ArrayLike]) -> None:
         grads = _matching(self.params, grads)
         for p, v, g in zip(self.params, self.velocity, grads):
             v *= self.momentum
@@ -132,9 +136,7 @@ class SGD:
             p -= self.lr * v
 
 
-# --- appended: Adam and the angle between two gradients ----------------------------------
-
-__all__ += ["Adam", "gradient_angle"]
+# --- Adam, and the angle between two gradients -----------------------------------------
 
 
 class Adam:
@@ -158,8 +160,8 @@ class Adam:
     [0.9, -1.9]
     """
 
-    def __init__(self, params, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
-                 eps: float = 1e-8):
+    def __init__(self, params: Iterable[np.ndarray], lr: float = 1e-3, beta1: float = 0.9,
+                 beta2: float = 0.999, eps: float = 1e-8) -> None:
         self.params = _parameters(params)
         self.lr = _check.finite_float(lr, "lr")
         if self.lr <= 0:
@@ -176,7 +178,7 @@ class Adam:
         self.rms = [np.zeros_like(p) for p in self.params]      # sqrt(v), see step()
         self.k = 0
 
-    def step(self, grads) -> None:
+    def step(self, grads: Iterable[npt.ArrayLike]) -> None:
         r"""One update. The second moment is kept as its square root :math:`r = \sqrt{v}`:
 
         .. math:: r \leftarrow \mathrm{hypot}\big(\sqrt{\beta_2}\, r,\ \sqrt{1-\beta_2}\, g\big)
@@ -194,7 +196,7 @@ class Adam:
             p -= self.lr * (m / c1) / (r / np.sqrt(c2) + self.eps)
 
 
-def gradient_angle(grads_a, grads_b) -> float:
+def gradient_angle(grads_a: Iterable[npt.ArrayLike], grads_b: Iterable[npt.ArrayLike]) -> float:
     r"""The angle in degrees between two gradients (lists of arrays, as if concatenated).
 
     .. math:: \theta = 2\,\mathrm{atan2}\big(\lVert \hat a - \hat b\rVert,\ \lVert \hat a + \hat b\rVert\big),

@@ -39,12 +39,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Iterable, Iterator
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _check
-from .table import Table
 from .chain import format_power
+from .table import Table
 
 __all__ = ["ProductSpectrum", "product_spectrum", "random_matrices", "lyapunov_exponents",
            "FLOAT64_LOG10_MAX"]
@@ -54,7 +56,7 @@ _EULER_GAMMA = 0.5772156649015329
 _LOG10_E = math.log10(math.e)
 
 
-def _std(std) -> float:
+def _std(std: float) -> float:
     std = _check.finite_float(std, "std")
     if not 1e-100 <= std <= 1e100:
         raise ValueError(f"std must be in [1e-100, 1e100] (a zero matrix has no spectrum to "
@@ -62,7 +64,7 @@ def _std(std) -> float:
     return std
 
 
-def random_matrices(depth, width, std, seed=0):
+def random_matrices(depth: int, width: int, std: float, seed: int = 0) -> Iterator[np.ndarray]:
     r"""Yield ``depth`` matrices :math:`W_1, \dots, W_L` of shape ``(width, width)``, entries N(0, std^2).
 
     The same ``seed`` always gives the same matrices, in the same order, as
@@ -97,7 +99,7 @@ def _digamma_half(m: np.ndarray) -> np.ndarray:
                     -_EULER_GAMMA - 2.0 * math.log(2.0) + odd[k])
 
 
-def lyapunov_exponents(width, std) -> np.ndarray:
+def lyapunov_exponents(width: int, std: float) -> np.ndarray:
     r"""The exact per-layer growth rates, in log10, of all singular values of a Gaussian product.
 
     .. math:: \frac{\lambda_i}{\ln 10} = \log_{10} e\;\Big(\ln s + \tfrac12\big(\ln 2 +
@@ -156,7 +158,7 @@ class ProductSpectrum(Table):
         return math.log10(self.gain)
 
     @property
-    def exact_rates(self) -> tuple:
+    def exact_rates(self) -> tuple[float, float]:
         """(largest, smallest) per-layer log10 rates from :func:`lyapunov_exponents`."""
         rates = lyapunov_exponents(self.width, self.std)
         return float(rates[0]), float(rates[-1])
@@ -171,7 +173,7 @@ class ProductSpectrum(Table):
         r"""Measured per-layer growth of :math:`\log_{10}\sigma_{\min}` (see :meth:`rate`)."""
         return self.rate(self.log10_sigma_min)
 
-    def rate(self, values) -> float:
+    def rate(self, values: npt.ArrayLike) -> float:
         r"""Average growth per layer of a per-depth log10 sequence, after a burn-in.
 
         .. math:: \frac{y_L - y_b}{L - b},\qquad b = \lfloor L/10 \rfloor + 1
@@ -198,15 +200,16 @@ class ProductSpectrum(Table):
     # --- the readable table ------------------------------------------------------
     _COLUMNS = ("depth L", "sigma_max", "sigma_min", "condition", "(s sqrt n)^L")
 
-    def table_depths(self) -> list:
+    def table_depths(self) -> list[int]:
         """1, 2, 5, 10, 20, 50, ... up to ``depth`` (always including ``depth``)."""
-        picks, decade = [], 1
+        picks: list[int] = []
+        decade = 1
         while decade <= self.depth:
             picks += [d for d in (decade, 2 * decade, 5 * decade) if d <= self.depth]
             decade *= 10
         return sorted(set(picks) | {self.depth})
 
-    def rows(self, depths=None) -> list:
+    def rows(self, depths: Iterable[int] | None = None) -> list[list[str]]:
         depths = self.table_depths() if depths is None else list(depths)
         rows = []
         for d in depths:
@@ -231,7 +234,7 @@ def _largest_singular_value(M: np.ndarray) -> float:
     return float(np.linalg.svd(M, compute_uv=False)[0])
 
 
-def product_spectrum(depth, width, std, seed=0) -> ProductSpectrum:
+def product_spectrum(depth: int, width: int, std: float, seed: int = 0) -> ProductSpectrum:
     r"""Follow :math:`\sigma_{\max}` and :math:`\sigma_{\min}` of :math:`P_l = W_l \cdots W_1` for l = 1..depth.
 
     The scale is taken out after every layer and kept as a logarithm:

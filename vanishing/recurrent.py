@@ -47,14 +47,12 @@ step t is :math:`k = T - t`. For the vanilla RNN one step back multiplies by the
           \le \max_j \tanh'(z_{t,j})\; \sigma_{\max}(W_{hh}) \le \sigma_{\max}(W_{hh}),
 
 so a largest singular value below 1 makes the gradient vanish geometrically with the lag.
-:func:`gradient_vs_lag` reads these norms for one batch and returns a :class:`LagProfile`
-(with, for the gated cells, the product of forget or update gates along the direct path).
+:func:`vanishing.lags.gradient_vs_lag` reads these norms for one batch.
 
-Recurrent matrices are initialised by :func:`recurrent_matrix` (scaled orthogonal, a given
-spectral radius, or Gaussian), so a lesson can put a network in the vanishing or the
-exploding regime. :func:`train_sequence` trains any of the networks with SGD or Adam,
-optional clipping by norm or by value, and reports a run whose loss or gradient becomes
-inf or NaN instead of filling its records with NaN.
+Recurrent matrices are drawn by :func:`vanishing.matrices.recurrent_matrix` (scaled
+orthogonal, a given spectral radius, or Gaussian), so a lesson can put a network in the
+vanishing or the exploding regime; :mod:`vanishing.lags` reads the gradient against the
+time lag, and :func:`vanishing.train.fit` trains these networks like any other.
 
 >>> import numpy as np
 >>> from vanishing.losses import bce_with_logits
@@ -68,24 +66,25 @@ inf or NaN instead of filling its records with NaN.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _check, losses, optim
 from . import init as init_
-from .table import Table, text_table
+from .matrices import RECURRENT_INITS, recurrent_matrix
+from .table import Table
 
-__all__ = ["RNN", "LSTM", "GRU", "RecurrentNetwork", "BPTTGradients", "LagProfile", "gate",
-           "SequenceHistory", "make_network", "orthogonal", "recurrent_matrix",
-           "spectral_radius", "largest_singular_value", "gradient_vs_lag", "train_sequence",
-           "accuracy", "RECURRENT_INITS", "CELLS"]
+__all__ = ["RNN", "LSTM", "GRU", "RecurrentNetwork", "BPTTGradients", "gate", "make_network",
+           "accuracy", "CELLS"]
 
-RECURRENT_INITS = ("orthogonal", "spectral_radius", "normal")
+# a step's state (h_t, or h_t and c_t) and what its backward pass needs, as tuples of arrays
+_State = tuple[np.ndarray, ...]
 
 
-def gate(a):
+def gate(a: np.ndarray) -> np.ndarray:
     r"""The logistic sigmoid of a gate's pre-activation, :math:`\sigma(a) = (1 + \tanh(a/2))/2`.
 
     The same function as :func:`vanishing.activations.sigmoid`, written with one ``tanh``
@@ -95,83 +94,10 @@ def gate(a):
     return 0.5 + 0.5 * np.tanh(0.5 * a)
 
 
-# --- the recurrent matrix and its spectrum ---------------------------------------------
-
-def orthogonal(n: int, rng: np.random.Generator) -> np.ndarray:
-    r"""A random orthogonal ``(n, n)`` matrix Q (:math:`Q^\top Q = I`: every singular value is 1).
-
-    QR of a Gaussian matrix, with the signs of R's diagonal moved into Q so that Q
-    is uniformly distributed (Mezzadri 2007).
-    """
-    n = _check.positive_int(n, "n")
-    _check.budget(f"orthogonal(n={n})", nbytes=4 * 8 * n * n, work=10 * n ** 3)
-    A = _check.generator(rng, "rng").standard_normal((n, n))
-    Q, R = np.linalg.qr(A)
-    return Q * np.sign(np.diag(R))
-
-
-def spectral_radius(W) -> float:
-    r""":math:`\rho(W) = \max_j |\lambda_j(W)|`, the largest eigenvalue modulus.
-
-    It rules the long run: :math:`\lVert W^k\rVert^{1/k} \to \rho(W)` as k grows.
-    """
-    W = _check.finite_array(W, "W", ndim=2)
-    if W.shape[0] != W.shape[1] or W.size == 0:
-        raise ValueError(f"W must be a non-empty square matrix, got shape {W.shape}")
-    return float(np.max(np.abs(np.linalg.eigvals(W))))
-
-
-def largest_singular_value(W) -> float:
-    r""":math:`\sigma_{\max}(W) = \lVert W\rVert_2`, the most a single step can stretch a vector.
-
-    Always :math:`\sigma_{\max} \ge \rho`; equal for normal matrices (symmetric ones, or a
-    multiple of an orthogonal one), often far apart for others.
-    """
-    W = _check.nonempty(_check.finite_array(W, "W", ndim=2), "W")
-    return float(np.linalg.norm(W, 2))
-
-
-def recurrent_matrix(n: int, init: str = "orthogonal", scale: float = 1.0,
-                     rng: np.random.Generator | None = None) -> np.ndarray:
-    r"""An ``(n, n)`` recurrent matrix whose spectrum is set by ``init`` and ``scale``.
-
-    ======================  ================================================  =====================
-    init                    matrix                                            spectrum
-    ======================  ================================================  =====================
-    ``"orthogonal"``        ``scale * Q``, Q random orthogonal                every singular value
-                                                                              and ``rho`` = scale
-    ``"spectral_radius"``   Gaussian matrix rescaled to ``rho = scale``       ``sigma_max > rho``
-    ``"normal"``            entries ~ N(0, scale^2 / n)                       ``rho`` about scale
-                                                                              (circular law)
-    ======================  ================================================  =====================
-
-    ``scale < 1`` puts a vanilla RNN in the vanishing regime, ``scale > 1`` lets
-    its gradients grow with the lag (as long as tanh does not saturate).
-    ``rng=None`` draws from ``np.random.default_rng(0)`` (the same matrix every time).
-
-    >>> W = recurrent_matrix(4, "orthogonal", 0.5, np.random.default_rng(0))
-    >>> round(largest_singular_value(W), 12), round(spectral_radius(W), 12)
-    (0.5, 0.5)
-    """
-    n = _check.positive_int(n, "n")
-    _check.choice(init, "init", RECURRENT_INITS)
-    scale = _check.finite_float(scale, "scale")
-    if scale < 0:
-        raise ValueError(f"scale must be >= 0, got {scale}")
-    _check.budget(f"recurrent_matrix(n={n})", nbytes=4 * 8 * n * n, work=10 * n ** 3)
-    rng = np.random.default_rng(0) if rng is None else _check.generator(rng, "rng")
-    if init == "orthogonal":
-        return scale * orthogonal(n, rng)
-    A = rng.standard_normal((n, n))
-    if init == "normal":
-        return (scale / math.sqrt(n)) * A
-    return scale * A / spectral_radius(A)                      # "spectral_radius"
-
-
 # --- results ---------------------------------------------------------------------------
 
-@dataclass
-class BPTTGradients:
+@dataclass(repr=False)
+class BPTTGradients(Table):
     r"""Everything one backward pass through time computes.
 
     ``params``: name -> dOut/d(parameter), same names and shapes as the network's ``params``.
@@ -183,14 +109,22 @@ class BPTTGradients:
     ``{"fprime": f'(z_t)}`` (tanh' or relu') for the RNN.
     """
 
-    params: dict
+    params: dict[str, np.ndarray]
     dh: np.ndarray
     dc: np.ndarray | None
-    gates: dict = field(default_factory=dict)
+    gates: dict[str, np.ndarray] = field(default_factory=dict)
 
-    def as_list(self) -> list:
+    def as_list(self) -> list[np.ndarray]:
         """The parameter gradients in the order of :meth:`RecurrentNetwork.parameters`."""
         return list(self.params.values())
+
+    @property
+    def W(self) -> list[np.ndarray]:
+        """The gradients of :attr:`RecurrentNetwork.weights`: stacked W_x, stacked W_h, W_hy."""
+        def stacked(prefix: str) -> np.ndarray:
+            return np.concatenate([g for name, g in self.params.items()
+                                   if name.startswith(prefix) and name != "W_hy"])
+        return [stacked("W_x"), stacked("W_h"), self.params["W_hy"]]
 
     @property
     def T(self) -> int:
@@ -208,14 +142,14 @@ class BPTTGradients:
         """The L2 norm of all parameter gradients together."""
         return optim.global_norm(self.as_list())
 
-    def __str__(self) -> str:
-        rows = [[name, "x".join(map(str, g.shape)), f"{float(np.linalg.norm(g)):.4e}"]
-                for name, g in self.params.items()]
-        return text_table(("parameter", "shape", "||dOut/dparam||"), rows,
-                      f"BPTT gradients over T = {self.T} steps; global norm "
-                      f"{self.global_norm():.4e}")
+    _COLUMNS = ("parameter", "shape", "||dOut/dparam||")
 
-    __repr__ = __str__
+    def rows(self) -> list[list[str]]:
+        return [[name, "x".join(map(str, g.shape)), f"{float(np.linalg.norm(g)):.4e}"]
+                for name, g in self.params.items()]
+
+    def _title(self) -> str:
+        return f"BPTT gradients over T = {self.T} steps; global norm {self.global_norm():.4e}"
 
 
 # --- the shared structure: a cell unrolled over time plus a linear readout -------------
@@ -249,12 +183,14 @@ class RecurrentNetwork:
     ``parameters()`` lists them in the dict's order.
     """
 
-    cell = "recurrent"
-    gates = ("h",)                     # the blocks of the stacked arrays, in order
+    cell: str = "recurrent"
+    gates: tuple[str, ...] = ("h",)    # the blocks of the stacked arrays, in order
+    cell_state: bool = False                 # the LSTM also carries c_t
+    weight_names: tuple[str, ...] = ("W_x", "W_h", "W_hy")   # the "layers" of `weights`
 
     def __init__(self, n_in: int, n_hidden: int, n_out: int = 1,
                  recurrent_init: str = "orthogonal", recurrent_scale: float = 1.0,
-                 input_init="xavier_normal", seed: int = 0):
+                 input_init: str | init_.Initializer = "xavier_normal", seed: int = 0) -> None:
         self.n_in = _check.positive_int(n_in, "n_in")
         self.n_hidden = _check.positive_int(n_hidden, "n_hidden")
         self.n_out = _check.positive_int(n_out, "n_out")
@@ -280,14 +216,16 @@ class RecurrentNetwork:
         self.b_y = np.zeros(self.n_out)
         self._init_biases()
         self.params = self._named(self.W_x, self.W_h, self.b, self.W_hy, self.b_y)
-        self._cache = None
+        self._cache: tuple[np.ndarray, list[_State], np.ndarray] | None = None   # X, caches, h_T
 
     def _init_biases(self) -> None:
         """Cells with a special gate bias (the LSTM's forget gate) set it here."""
 
-    def _named(self, W_x, W_h, b, W_hy, b_y) -> dict:
+    def _named(self, W_x: np.ndarray, W_h: np.ndarray, b: np.ndarray, W_hy: np.ndarray,
+               b_y: np.ndarray) -> dict[str, np.ndarray]:
         """Textbook names -> views into the stacked arrays (W_x* , W_h*, b_* per gate)."""
-        n, out = self.n_hidden, {}
+        n = self.n_hidden
+        out: dict[str, np.ndarray] = {}
         for j, gate in enumerate(self.gates):
             rows = slice(j * n, (j + 1) * n)
             out[f"W_x{gate}"] = W_x[rows]
@@ -297,21 +235,23 @@ class RecurrentNetwork:
         return out
 
     # the cell: subclasses fill these in
-    def _step(self, u, state):
+    def _step(self, u: np.ndarray, state: _State) -> tuple[_State, _State]:
         raise NotImplementedError
 
-    def _step_backward(self, d_state, cache):
+    def _step_backward(self, d_state: _State,
+                       cache: _State) -> tuple[_State, _State, np.ndarray, dict[str, np.ndarray]]:
         raise NotImplementedError
 
-    def _zero_state(self, batch: int) -> tuple:
+    def _zero_state(self, batch: int) -> _State:
         return (np.zeros((batch, self.n_hidden)),)
 
-    def _input_terms(self, X) -> np.ndarray:
+    def _input_terms(self, X: np.ndarray) -> np.ndarray:
         r""":math:`u_t = W_x x_t + b` for every t at once: shape (batch, T, k n_h)."""
         batch, T, n_in = X.shape
         return (X.reshape(batch * T, n_in) @ self.W_x.T + self.b).reshape(batch, T, -1)
 
-    def _weight_gradients(self, X, dU, caches) -> tuple:
+    def _weight_gradients(self, X: np.ndarray, dU: np.ndarray,
+                          caches: list[_State]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         r"""Sums over t of the per-step outer products: dW_x, dW_h, db (stacked).
 
         :math:`\partial\,\mathrm{Out}/\partial W_x = \sum_t \bar u_t x_t^\top`,
@@ -323,11 +263,11 @@ class RecurrentNetwork:
         return _sum_outer(dU, X), _sum_outer(dU, H_prev), dU.sum(axis=(0, 1))
 
     # parameters
-    def parameters(self) -> list:
+    def parameters(self) -> list[np.ndarray]:
         """Every trainable array, in the order of :meth:`BPTTGradients.as_list`."""
         return list(self.params.values())
 
-    def set_param(self, name: str, value) -> None:
+    def set_param(self, name: str, value: npt.ArrayLike) -> None:
         """Overwrite parameter ``name`` with ``value`` (same shape, finite entries), in place."""
         _check.choice(name, "name", list(self.params))
         arr = _check.finite_array(value, name)
@@ -341,7 +281,7 @@ class RecurrentNetwork:
         return self.params[f"W_h{gate}"].copy()
 
     # forward and backward through time
-    def _check_X(self, X) -> np.ndarray:
+    def _check_X(self, X: npt.ArrayLike) -> np.ndarray:
         X = _check.finite_array(X, "X", ndim=3)
         if X.shape[2] != self.n_in or X.shape[0] < 1 or X.shape[1] < 1:
             raise ValueError(f"X must have shape (batch, T, n_in={self.n_in}) with batch, T >= 1, "
@@ -352,9 +292,14 @@ class RecurrentNetwork:
         """About the memory a forward and backward pass over ``batch`` sequences of T steps keep."""
         return 8.0 * batch * T * (self.n_in + self.n_hidden * (3 * len(self.gates) + 8))
 
-    def forward(self, X) -> np.ndarray:
-        r"""The readout :math:`y = W_{hy} h_T + b_y` of shape (batch, n_out); keeps what BPTT needs."""
+    def forward(self, X: npt.ArrayLike, overflow: str = "allow") -> np.ndarray:
+        r"""The readout :math:`y = W_{hy} h_T + b_y` of shape (batch, n_out); keeps what BPTT needs.
+
+        An exploding network's readout may overflow to inf (the honest answer):
+        ``overflow="raise"`` turns that into a ValueError instead.
+        """
         X = self._check_X(X)
+        check = _check.choice(overflow, "overflow", ["raise", "allow"]) == "raise"
         batch, T, k = X.shape[0], X.shape[1], len(self.gates)
         _check.budget(f"{self.cell} over batch={batch} sequences of T={T} steps",
                       nbytes=self.bptt_bytes(batch, T),
@@ -362,17 +307,21 @@ class RecurrentNetwork:
                                 + _check.LOOP_COST))
         U = self._input_terms(X)
         state = self._zero_state(X.shape[0])
-        caches = []
+        caches: list[_State] = []
         for t in range(X.shape[1]):                        # t = 1..T in the math
             state, cache = self._step(U[:, t], state)
             caches.append(cache)
         h_T = state[0]
         self._cache = (X, caches, h_T)
-        return h_T @ self.W_hy.T + self.b_y
+        y = h_T @ self.W_hy.T + self.b_y
+        if check and not np.isfinite(y).all():
+            raise ValueError("the readout overflows float64: the hidden state exploded; "
+                             "reduce recurrent_scale, the input or T")
+        return y
 
     __call__ = forward
 
-    def backward(self, grad_output, overflow: str = "raise") -> BPTTGradients:
+    def backward(self, grad_output: npt.ArrayLike, overflow: str = "raise") -> BPTTGradients:
         r"""Backpropagation through time from :math:`G = \partial\,\mathrm{Out}/\partial y`.
 
         The readout gives :math:`\partial\,\mathrm{Out}/\partial h_T = G W_{hy}`; then each
@@ -393,10 +342,11 @@ class RecurrentNetwork:
                              f"{(h_T.shape[0], self.n_out)}, got {G.shape}")
         batch, T = X.shape[:2]
         dh = np.empty((batch, T, self.n_hidden))
-        dc = np.empty_like(dh) if self.cell == "lstm" else None
+        dc = np.empty_like(dh) if self.cell_state else None
         dU = np.empty((batch, T, len(self.gates) * self.n_hidden))
-        gates = {}
-        d_state = (G @ self.W_hy,) + tuple(np.zeros_like(h_T) for _ in self._zero_state(1)[1:])
+        gates: dict[str, np.ndarray] = {}
+        d_state: _State = ((G @ self.W_hy,)
+                           + tuple(np.zeros_like(h_T) for _ in self._zero_state(1)[1:]))
         for t in range(T - 1, -1, -1):                     # dOut/dh_T first, then back in time
             d_state, d_total, dU[:, t], step_gates = self._step_backward(d_state, caches[t])
             dh[:, t] = d_total[0]
@@ -408,18 +358,35 @@ class RecurrentNetwork:
         params = self._named(dW_x, dW_h, db, G.T @ h_T, G.sum(axis=0))
         return BPTTGradients(params=params, dh=dh, dc=dc, gates=gates)
 
-    def _check_y(self, y, batch: int) -> np.ndarray:
+    def _check_y(self, y: npt.ArrayLike, batch: int) -> np.ndarray:
         y = _check.finite_array(y, "y", ndim=2)
         if y.shape != (batch, self.n_out):
             raise ValueError(f"y must have shape (batch, n_out) = {(batch, self.n_out)}, "
                              f"got {y.shape}")
         return y
 
-    def loss_and_gradients(self, X, y, loss: str = "bce_with_logits"):
+    def loss_and_gradients(self, X: npt.ArrayLike, y: npt.ArrayLike,
+                           loss: str = "bce_with_logits") -> tuple[float, BPTTGradients]:
         """Forward, the loss against ``y`` (shape (batch, n_out)) and BPTT: (value, BPTTGradients)."""
         out = self.forward(X)
         value, G = losses.get(loss)(out, self._check_y(y, len(out)))
         return value, self.backward(G)
+
+    @property
+    def weights(self) -> list[np.ndarray]:
+        """The weight matrices, one per "layer": stacked W_x, stacked W_h and W_hy (no copies)."""
+        return [self.W_x, self.W_h, self.W_hy]
+
+    def check_data(self, X: npt.ArrayLike, y: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+        """(X, y) as float64 arrays of shapes (batch, T, n_in) and (batch, n_out), or a clear error."""
+        X = self._check_X(X)
+        return X, self._check_y(y, X.shape[0])
+
+    def training_cost(self, rows: int, shape: tuple[int, ...]) -> tuple[float, float]:
+        """(bytes, operations) of one training step on ``rows`` sequences (for the budget check)."""
+        T, k, n_h = shape[1], len(self.gates), self.n_hidden
+        return (self.bptt_bytes(rows, T),
+                T * (12 * rows * k * n_h * (n_h + self.n_in) + 2 * _check.LOOP_COST))
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(n_in={self.n_in}, n_hidden={self.n_hidden}, "
@@ -427,7 +394,7 @@ class RecurrentNetwork:
                 f"recurrent_scale={self.recurrent_scale:g})")
 
 
-def _sum_outer(A, B) -> np.ndarray:
+def _sum_outer(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     r""":math:`\sum_{b,t} A_{bt}^\top B_{bt}` for A (batch, T, m) and B (batch, T, n): shape (m, n)."""
     return A.reshape(-1, A.shape[-1]).T @ B.reshape(-1, B.shape[-1])
 
@@ -455,17 +422,18 @@ class RNN(RecurrentNetwork):
     gates = ("h",)
 
     def __init__(self, n_in: int, n_hidden: int, n_out: int = 1, activation: str = "tanh",
-                 **kwargs):
+                 **kwargs: Any) -> None:
         self.activation = _check.choice(activation, "activation", ["tanh", "relu"])
         super().__init__(n_in, n_hidden, n_out, **kwargs)
 
-    def _step(self, u, state):
+    def _step(self, u: np.ndarray, state: _State) -> tuple[_State, _State]:
         (h_prev,) = state                                  # u = W_xh x_t + b_h
         z = u + h_prev @ self.W_h.T
         h = np.tanh(z) if self.activation == "tanh" else np.maximum(z, 0.0)
         return (h,), (h_prev, h)
 
-    def _step_backward(self, d_state, cache):
+    def _step_backward(self, d_state: _State,
+                       cache: _State) -> tuple[_State, _State, np.ndarray, dict[str, np.ndarray]]:
         (dh,) = d_state                                    # dOut/dh_t, total
         h_prev, h = cache
         fprime = 1.0 - h * h if self.activation == "tanh" else (h > 0).astype(np.float64)
@@ -507,9 +475,10 @@ class LSTM(RecurrentNetwork):
 
     cell = "lstm"
     gates = ("i", "f", "o", "g")
+    cell_state = True
 
     def __init__(self, n_in: int, n_hidden: int, n_out: int = 1, forget_bias: float = 1.0,
-                 **kwargs):
+                 **kwargs: Any) -> None:
         self.forget_bias = _check.finite_float(forget_bias, "forget_bias")
         super().__init__(n_in, n_hidden, n_out, **kwargs)
 
@@ -517,10 +486,10 @@ class LSTM(RecurrentNetwork):
         n = self.n_hidden
         self.b[n:2 * n] = self.forget_bias                 # block 1 is the forget gate
 
-    def _zero_state(self, batch: int) -> tuple:
+    def _zero_state(self, batch: int) -> _State:
         return (np.zeros((batch, self.n_hidden)), np.zeros((batch, self.n_hidden)))
 
-    def _step(self, u, state):
+    def _step(self, u: np.ndarray, state: _State) -> tuple[_State, _State]:
         h_prev, c_prev = state
         n = self.n_hidden
         a = u + h_prev @ self.W_h.T                        # pre-activations of i, f, o, g
@@ -532,7 +501,8 @@ class LSTM(RecurrentNetwork):
         h = o * tanh_c
         return (h, c), (h_prev, c_prev, i, f, o, g, tanh_c)
 
-    def _step_backward(self, d_state, cache):
+    def _step_backward(self, d_state: _State,
+                       cache: _State) -> tuple[_State, _State, np.ndarray, dict[str, np.ndarray]]:
         dh, dc_next = d_state          # dOut/dh_t (total), dOut/dc_t through c_{t+1} only
         h_prev, c_prev, i, f, o, g, tanh_c = cache
         dc = dc_next + dh * o * (1.0 - tanh_c * tanh_c)   # dOut/dc_t, total
@@ -574,14 +544,14 @@ class GRU(RecurrentNetwork):
     gates = ("z", "r", "h")
 
     def __init__(self, n_in: int, n_hidden: int, n_out: int = 1, update_bias: float = 0.0,
-                 **kwargs):
+                 **kwargs: Any) -> None:
         self.update_bias = _check.finite_float(update_bias, "update_bias")
         super().__init__(n_in, n_hidden, n_out, **kwargs)
 
     def _init_biases(self) -> None:
         self.b[:self.n_hidden] = self.update_bias           # block 0 is the update gate
 
-    def _step(self, u, state):
+    def _step(self, u: np.ndarray, state: _State) -> tuple[_State, _State]:
         (h_prev,) = state
         n = self.n_hidden
         zr = gate(u[:, :2 * n] + h_prev @ self.W_h[:2 * n].T)
@@ -591,7 +561,8 @@ class GRU(RecurrentNetwork):
         h = z * h_prev + (1.0 - z) * h_cand
         return (h,), (h_prev, z, r, q, h_cand)
 
-    def _step_backward(self, d_state, cache):
+    def _step_backward(self, d_state: _State,
+                       cache: _State) -> tuple[_State, _State, np.ndarray, dict[str, np.ndarray]]:
         (dh,) = d_state                                    # dOut/dh_t, total
         h_prev, z, r, q, h_cand = cache
         n = self.n_hidden
@@ -604,7 +575,8 @@ class GRU(RecurrentNetwork):
         dh_prev = dh * z + dq * r + da_zr @ W_hz_hr
         return (dh_prev,), (dh,), np.concatenate([da_zr, da_h], axis=1), {"z": z}
 
-    def _weight_gradients(self, X, dU, caches) -> tuple:
+    def _weight_gradients(self, X: np.ndarray, dU: np.ndarray,
+                          caches: list[_State]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         r"""As for the other cells, except that :math:`W_{hh}` multiplies :math:`r_t \odot h_{t-1}`."""
         n = self.n_hidden
         H_prev = np.stack([c[0] for c in caches], axis=1)
@@ -620,191 +592,14 @@ class GRU(RecurrentNetwork):
 CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
 
 
-def make_network(cell: str, n_in: int = 1, n_hidden: int = 8, n_out: int = 1, **kwargs):
+def make_network(cell: str, n_in: int = 1, n_hidden: int = 8, n_out: int = 1,
+                 **kwargs: Any) -> RecurrentNetwork:
     """Build an :class:`RNN`, :class:`LSTM` or :class:`GRU` by name ("rnn", "lstm", "gru")."""
     _check.choice(cell, "cell", list(CELLS))
     return CELLS[cell](n_in, n_hidden, n_out, **kwargs)
 
 
-# --- gradient norm versus time lag -------------------------------------------------------
-
-@dataclass(repr=False)
-class LagProfile(Table):
-    r"""How :math:`\lVert\partial\,\mathrm{Out}/\partial h_t\rVert` changes with the lag k = T - t.
-
-    Arrays are indexed by lag, k = 0..T-1 (k = 0 is the last step, t = T).
-    ``dh_norm[k]``: :math:`\lVert\partial\,\mathrm{Out}/\partial h_{T-k}\rVert` (Frobenius over
-    batch and units). ``dc_norm``: the same for the LSTM's cell state (else None).
-    ``gate_product[k]``: mean over batch and units of the product of the per-step gate
-    factors over the k steps after t (LSTM: forget gates :math:`\prod_{s=t+1}^{T} f_s`; GRU:
-    update gates :math:`\prod z_s`; RNN: None).
-    ``path_norm[k]``: what that path alone carries back, :math:`\lVert \bar c_T \odot \prod f_s\rVert`
-    (LSTM) or :math:`\lVert \bar h_T \odot \prod z_s\rVert` (GRU).
-    """
-
-    cell: str
-    T: int
-    dh_norm: np.ndarray
-    dc_norm: np.ndarray | None
-    gate_product: np.ndarray | None
-    path_norm: np.ndarray | None
-    out: str
-    title: str = ""
-
-    @property
-    def lag(self) -> np.ndarray:
-        return np.arange(self.T)
-
-    @property
-    def ratio(self) -> np.ndarray:
-        r"""||dOut/dh_{T-k}|| / ||dOut/dh_T||, indexed by lag k (nan where both are 0 or inf)."""
-        with np.errstate(invalid="ignore", divide="ignore"):   # 0/0 or inf/inf: shown as nan
-            return self.dh_norm / self.dh_norm[0]
-
-    @property
-    def dc_ratio(self) -> np.ndarray | None:
-        r"""||dOut/dc_{T-k}|| / ||dOut/dc_T||, indexed by lag k (LSTM only, else None)."""
-        if self.dc_norm is None:
-            return None
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return self.dc_norm / self.dc_norm[0]
-
-    @property
-    def per_step_factor(self) -> float:
-        """Geometric mean change per step back, (ratio at the largest lag)^(1/(T-1)); nan if T = 1."""
-        if self.T < 2:
-            return float("nan")
-        r = float(self.ratio[-1])
-        if r == np.inf:
-            return r
-        if not np.isfinite(r) or r <= 0:
-            return float("nan")
-        return float(r ** (1.0 / (self.T - 1)))
-
-    def lags_shown(self) -> list:
-        """The lags in the table: 0, 1, 2, 5, 10, 20, 50, ... below T - 1, and T - 1."""
-        shown = [k for k in (0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
-                 if k < self.T - 1]
-        return shown + [self.T - 1] if self.T > 1 else [0]
-
-    def _columns(self):
-        cols = ["lag k", "t", "||dOut/dh_t||", "ratio to k=0"]
-        if self.dc_norm is not None:
-            cols += ["||dOut/dc_t||"]
-        if self.gate_product is not None:
-            cols += ["mean prod f" if self.cell == "lstm" else "mean prod z", "gate path only"]
-        return cols
-
-    def rows(self) -> list:
-        rows = []
-        ratio = self.ratio
-        for k in self.lags_shown():
-            r = [str(k), str(self.T - k), f"{self.dh_norm[k]:.3e}", f"{ratio[k]:.3e}"]
-            if self.dc_norm is not None:
-                r.append(f"{self.dc_norm[k]:.3e}")
-            if self.gate_product is not None:
-                r += [f"{self.gate_product[k]:.3e}", f"{self.path_norm[k]:.3e}"]
-            rows.append(r)
-        return rows
-
-    def _title(self) -> str:
-        return (self.title or f"{self.cell.upper()}, T = {self.T}") + f"; Out = {self.out}"
-
-
-
-
-def _reverse_cumprod(gate: np.ndarray) -> np.ndarray:
-    r"""P[:, t-1] = prod_{s=t+1}^{T} gate_s (1 for t = T), for gate of shape (batch, T, n_h)."""
-    ones = np.ones_like(gate[:, :1])
-    shifted = np.concatenate([gate[:, 1:], ones], axis=1)        # gate_{t+1}, ..., 1
-    return np.cumprod(shifted[:, ::-1], axis=1)[:, ::-1]
-
-
-def _beyond_as_inf(norms: np.ndarray) -> np.ndarray:
-    """Norms with NaN (an overflow that met 0 or -inf) written as inf."""
-    return np.where(np.isnan(norms), np.inf, norms)
-
-
-def gradient_vs_lag(cell, T: int | None = None, X=None, y=None, batch: int = 32,
-                    input_scale: float = 1.0, loss: str = "bce_with_logits", seed: int = 0,
-                    title: str = "", **network_kwargs) -> LagProfile:
-    r"""Per-lag gradient norms :math:`\lVert\partial\,\mathrm{Out}/\partial h_{T-k}\rVert` of one batch.
-
-    ``cell``: a network (:class:`RNN`, :class:`LSTM`, :class:`GRU`) or a name "rnn", "lstm",
-    "gru" (built by :func:`make_network` with ``network_kwargs`` and ``n_in=1``).
-    The batch is ``X`` (shape (batch, T, n_in)) with labels ``y``, or by default the memory
-    task (:func:`vanishing.data.memory_task` with lag T, ``batch`` sequences); either way the
-    inputs are multiplied by ``input_scale``. Out is ``loss`` (mean binary cross-entropy on the logits, or MSE)
-    against the labels. An exploding profile may overflow float64: the table then shows
-    inf, which is the honest answer (the overflow is expected, so it is not warned about).
-    If even the readout overflows (inf - inf), every lag reads inf.
-
-    >>> p = gradient_vs_lag("rnn", T=20, n_hidden=8, recurrent_scale=0.5)
-    >>> bool(p.ratio[-1] < 0.5 ** 10)
-    True
-    """
-    from .data import memory_task
-    if isinstance(cell, str):
-        net = make_network(cell, **{"n_in": 1, **network_kwargs})
-    elif isinstance(cell, RecurrentNetwork):
-        if network_kwargs:
-            raise TypeError(f"gradient_vs_lag: got a network, so no network options are "
-                            f"allowed; got {sorted(network_kwargs)}")
-        net = cell
-    else:
-        raise TypeError(f"cell must be 'rnn', 'lstm', 'gru' or a RecurrentNetwork, "
-                        f"got {type(cell).__name__}")
-    input_scale = _check.finite_float(input_scale, "input_scale")
-    if X is None:
-        if T is None:
-            raise ValueError("gradient_vs_lag needs T (the sequence length) or X")
-        T = _check.positive_int(T, "T")
-        batch = _check.positive_int(batch, "batch")
-        _check.budget(f"gradient_vs_lag(T={T}, batch={batch})", nbytes=net.bptt_bytes(batch, T))
-        if net.n_in != 1:
-            raise ValueError(f"the default memory task has n_in = 1, the network has "
-                             f"n_in = {net.n_in}: pass X and y")
-        X, y_task = memory_task(_check.positive_int(batch, "batch"), lag=T, seed=seed)
-        X = input_scale * X
-        y = y_task if y is None else y
-    else:
-        X = input_scale * net._check_X(X)
-        if T is not None and T != X.shape[1]:
-            raise ValueError(f"T = {T} does not match X's {X.shape[1]} steps")
-        if y is None:
-            raise ValueError("pass the labels y together with X")
-    loss_fn = losses.get(loss)
-    with np.errstate(over="ignore", invalid="ignore"):     # an exploding profile may overflow
-        logits = net.forward(X)
-        if np.isnan(logits).any():       # inf - inf in the readout: the state itself overflowed
-            G = np.full(logits.shape, np.nan)
-        else:                            # a logit of +-inf: the loss gradient has the same limit
-            big = np.finfo(np.float64).max                 # at the largest float
-            _, G = loss_fn(np.clip(logits, -big, big), y)
-        grads = net.backward(G, overflow="allow")
-        # an overflow in the backward pass gives inf, or NaN where inf meets 0 or -inf: both
-        # mean "beyond float64", reported as inf
-        dh_norm = _beyond_as_inf(grads.dh_norm()[::-1])    # index by lag k = T - t
-        dc_norm = None if grads.dc is None else _beyond_as_inf(grads.dc_norm())
-        gate_product = path_norm = None
-        gate = grads.gates.get("f", grads.gates.get("z"))
-        if gate is not None:
-            prod = _reverse_cumprod(gate)
-            gate_product = prod.mean(axis=(0, 2))[::-1]
-            end = grads.dc[:, -1] if grads.dc is not None else grads.dh[:, -1]
-            carried = end[:, None, :] * prod
-            path_norm = _beyond_as_inf(np.sqrt(np.einsum("btj,btj->t", carried, carried))[::-1])
-    out = {"bce_with_logits": "mean BCE of the readout's logits",
-           "mse": "MSE of the readout"}.get(loss, str(loss))
-    return LagProfile(cell=net.cell, T=X.shape[1], dh_norm=dh_norm,
-                      dc_norm=None if dc_norm is None else dc_norm[::-1],
-                      gate_product=gate_product, path_norm=path_norm,
-                      out=out + f", batch {X.shape[0]}", title=title or repr(net))
-
-
-# --- training ------------------------------------------------------------------------------
-
-def accuracy(net: RecurrentNetwork, X, y) -> float:
+def accuracy(net: RecurrentNetwork, X: npt.ArrayLike, y: npt.ArrayLike) -> float:
     """Fraction of sequences whose logit has the label's sign (logit > 0 means 1).
 
     NaN when the network's output is not finite (a diverged network has no accuracy).
@@ -815,106 +610,3 @@ def accuracy(net: RecurrentNetwork, X, y) -> float:
     if not np.all(np.isfinite(logits)):
         return float("nan")
     return float(np.mean((logits > 0) == (y > 0.5)))
-
-
-@dataclass
-class SequenceHistory:
-    """What :func:`train_sequence` recorded, one entry per completed step.
-
-    ``grad_norm``: the global gradient norm *before* clipping. ``clipped``: whether
-    clipping changed the gradient that step. ``diverged_at``: the step whose loss or
-    gradient was inf/NaN (training stopped there), or None.
-    """
-
-    loss: np.ndarray
-    grad_norm: np.ndarray
-    accuracy: np.ndarray
-    clipped: np.ndarray
-    diverged_at: int | None
-    reason: str = ""
-
-    @property
-    def steps(self) -> int:
-        return len(self.loss)
-
-    def __str__(self) -> str:
-        if self.steps == 0:
-            return f"SequenceHistory: {self.reason} at step {self.diverged_at}"
-        end = (f"diverged at step {self.diverged_at} ({self.reason})"
-               if self.diverged_at is not None else
-               f"final loss {self.loss[-1]:.4f}, batch accuracy {self.accuracy[-1]:.3f}")
-        return (f"SequenceHistory: {self.steps} steps, loss {self.loss[0]:.4f} -> {end}; "
-                f"max grad norm {np.max(self.grad_norm):.3e}, clipped {int(self.clipped.sum())}"
-                f" steps")
-
-    __repr__ = __str__
-
-
-def train_sequence(net: RecurrentNetwork, X, y, steps: int, lr: float,
-                   clip_norm: float | None = None, clip_value: float | None = None,
-                   seed: int = 0, optimizer: str = "sgd", batch_size: int | None = None,
-                   loss: str = "bce_with_logits") -> SequenceHistory:
-    """Train ``net`` on sequences X (batch, T, n_in) with labels y (batch, n_out).
-
-    Each step: forward, loss, BPTT, global gradient norm, optional clipping (by global
-    norm ``clip_norm``, then by value ``clip_value``), an update with ``optimizer``
-    ("sgd" or "adam", see :mod:`vanishing.optim`). A loss or gradient that is inf or NaN
-    stops training and is reported in ``diverged_at`` and ``reason``.
-    """
-    steps = _check.positive_int(steps, "steps")
-    seed = _check.seed(seed)
-    if not isinstance(net, RecurrentNetwork):
-        raise TypeError(f"net must be an RNN, LSTM or GRU, got {type(net).__name__}")
-    X = net._check_X(X)
-    y = net._check_y(y, X.shape[0])
-    if batch_size is not None:
-        batch_size = _check.positive_int(batch_size, "batch_size")
-    rows = X.shape[0] if batch_size is None else min(batch_size, X.shape[0])
-    k, n_h = len(net.gates), net.n_hidden
-    _check.budget(f"train_sequence(steps={steps}) on {rows} sequences of {X.shape[1]} steps",
-                  nbytes=8 * 4 * steps + net.bptt_bytes(rows, X.shape[1]),
-                  work=steps * X.shape[1] * (12 * rows * k * n_h * (n_h + net.n_in)
-                                             + 2 * _check.LOOP_COST))
-    for name, value in (("clip_norm", clip_norm), ("clip_value", clip_value)):
-        if value is not None and not _check.finite_float(value, name) > 0:
-            raise ValueError(f"{name} must be > 0 or None, got {value}")
-    _check.choice(optimizer, "optimizer", ["sgd", "adam"])
-    loss_fn = losses.get(loss)
-    opt = (optim.SGD(net.parameters(), lr=lr) if optimizer == "sgd"
-           else optim.Adam(net.parameters(), lr=lr))
-    rng = np.random.default_rng(seed)
-    rec = {"loss": [], "grad_norm": [], "accuracy": [], "clipped": []}
-    diverged, reason = None, ""
-    # Without clipping an exploding network overflows on purpose: the overflow is detected
-    # (a loss or gradient norm that is not finite) and reported, so it is not warned about.
-    with np.errstate(over="ignore", invalid="ignore"):
-        for step in range(steps):
-            idx = (slice(None) if batch_size is None
-                   else rng.choice(len(X), size=min(batch_size, len(X)), replace=False))
-            logits = net.forward(X[idx])
-            if not np.all(np.isfinite(logits)):  # the loss of an overflowed output is inf/NaN
-                diverged, reason = step, "loss is not finite"
-                break
-            value, G = loss_fn(logits, y[idx])
-            if not np.isfinite(value):
-                diverged, reason = step, "loss is not finite"
-                break
-            g = net.backward(G).as_list()
-            norm = optim.global_norm(g)
-            if not np.isfinite(norm):
-                diverged, reason = step, "gradient norm is not finite"
-                break
-            clipped = False
-            if clip_norm is not None:
-                g, _ = optim.clip_by_global_norm(g, clip_norm)
-                clipped = norm > clip_norm
-            if clip_value is not None:
-                clipped = clipped or any(np.any(np.abs(a) > clip_value) for a in g)
-                g = optim.clip_by_value(g, clip_value)
-            rec["loss"].append(value)
-            rec["grad_norm"].append(norm)
-            rec["accuracy"].append(float(np.mean((logits > 0) == (y[idx] > 0.5))))
-            rec["clipped"].append(clipped)
-            opt.step(g)
-    return SequenceHistory(**{k: np.array(v, dtype=bool if k == "clipped" else np.float64)
-                              for k, v in rec.items()}, diverged_at=diverged, reason=reason)

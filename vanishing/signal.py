@@ -36,15 +36,21 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _check, losses
 from . import activations as act
-from .table import Table
+from .init import normal
+from .matrices import orthogonal
 from .mlp import MLP, NetworkStats, profile_budget
 from .products import random_matrices
-from .recurrent import orthogonal
+from .table import Table
+
+if TYPE_CHECKING:
+    from .mlp import Gradients
 
 __all__ = ["gauss_expectation", "second_moment", "derivative_moment", "variance_map",
            "variance_recursion", "fixed_point", "chi_1", "depth_scale", "critical_sigma_w2",
@@ -67,10 +73,10 @@ SUPPORTED = ("tanh", "sigmoid") + HOMOGENEOUS
 #: Largest variance followed: beyond it a recursion is said to have no finite fixed point.
 Q_MAX = 1e100
 
-_NODES: dict = {}
+_NODES: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
 
-def _nodes(n: int):
+def _nodes(n: int) -> tuple[np.ndarray, np.ndarray]:
     """Probabilists' Gauss-Hermite nodes and weights, the weights divided by sqrt(2 pi)."""
     if n not in _NODES:
         x, w = np.polynomial.hermite_e.hermegauss(n)
@@ -78,14 +84,14 @@ def _nodes(n: int):
     return _NODES[n]
 
 
-def _variance(q, name: str = "q") -> float:
+def _variance(q: float, name: str = "q") -> float:
     q = _check.real_float(q, name)
     if not 0.0 <= q <= Q_MAX:
         raise ValueError(f"{name} must be a variance in [0, {Q_MAX:g}], got {q}")
     return q
 
 
-def _sigmas(sigma_w2, sigma_b2) -> tuple:
+def _sigmas(sigma_w2: float, sigma_b2: float) -> tuple[float, float]:
     sigma_w2 = _check.finite_float(sigma_w2, "sigma_w2")
     sigma_b2 = _check.finite_float(sigma_b2, "sigma_b2")
     if sigma_w2 <= 0:
@@ -95,7 +101,7 @@ def _sigmas(sigma_w2, sigma_b2) -> tuple:
     return sigma_w2, sigma_b2
 
 
-def _activation(activation):
+def _activation(activation: str | act.Activation) -> act.Activation:
     f = act.get(activation)
     if f.name not in SUPPORTED:
         raise ValueError(f"activation must be one of {list(SUPPORTED)} for the mean-field moments, "
@@ -103,7 +109,8 @@ def _activation(activation):
     return f
 
 
-def gauss_expectation(g, q, width=None, nodes: int = QUADRATURE_NODES) -> float:
+def gauss_expectation(g: Callable[[np.ndarray], np.ndarray], q: float, width: float | None = None,
+                      nodes: int = QUADRATURE_NODES) -> float:
     r""":math:`\mathbb E_{z \sim N(0, q)}[g(z)]` by Gauss-Hermite quadrature.
 
     Plain rule (``width=None``), exact for polynomials of degree below ``2 * nodes``:
@@ -136,7 +143,7 @@ def gauss_expectation(g, q, width=None, nodes: int = QUADRATURE_NODES) -> float:
                  * math.sqrt(s / q))
 
 
-def _second_moment(q: float, f) -> float:
+def _second_moment(q: float, f: act.Activation) -> float:
     if f.name in HOMOGENEOUS:
         return q * gauss_expectation(lambda u: f.f(u) ** 2, 1.0)
     if q <= 1.0:
@@ -145,13 +152,13 @@ def _second_moment(q: float, f) -> float:
     return 1.0 - rest if f.name == "tanh" else 0.5 - rest
 
 
-def _derivative_moment(q: float, f, power: int = 2) -> float:
+def _derivative_moment(q: float, f: act.Activation, power: int = 2) -> float:
     if f.name in HOMOGENEOUS:                   # f' depends on the sign of z only
         return gauss_expectation(lambda u: f.prime(u) ** power, 1.0)
     return gauss_expectation(lambda z: f.prime(z) ** power, q, width=1.0)
 
 
-def second_moment(q, activation="tanh") -> float:
+def second_moment(q: float, activation: str | act.Activation = "tanh") -> float:
     r""":math:`\mathbb E_{z \sim N(0, q)}[f(z)^2]`, accurate for every q in [0, 1e100].
 
     For q <= 1 the plain rule. Beyond, the parts of :math:`f^2` that do not decay are
@@ -168,7 +175,7 @@ def second_moment(q, activation="tanh") -> float:
     return _second_moment(_variance(q), _activation(activation))
 
 
-def derivative_moment(q, activation="tanh", power=2) -> float:
+def derivative_moment(q: float, activation: str | act.Activation = "tanh", power: int = 2) -> float:
     r""":math:`\mathbb E_{z \sim N(0, q)}[f'(z)^k]` with k = ``power`` (f' of width about 1).
 
     >>> derivative_moment(5.0, "relu")          # relu' is 1 on half the line
@@ -178,7 +185,8 @@ def derivative_moment(q, activation="tanh", power=2) -> float:
                               _check.positive_int(power, "power"))
 
 
-def variance_map(q, sigma_w2, sigma_b2, activation="tanh") -> float:
+def variance_map(q: float, sigma_w2: float, sigma_b2: float,
+                 activation: str | act.Activation = "tanh") -> float:
     r"""One layer of the variance recursion.
 
     .. math:: \mathcal V(q) = \sigma_w^2\,\mathbb E_{z \sim N(0, q)}\big[f(z)^2\big] + \sigma_b^2
@@ -190,7 +198,8 @@ def variance_map(q, sigma_w2, sigma_b2, activation="tanh") -> float:
     return sigma_w2 * second_moment(q, activation) + sigma_b2
 
 
-def variance_recursion(q0, depth, sigma_w2, sigma_b2, activation="tanh") -> np.ndarray:
+def variance_recursion(q0: float, depth: int, sigma_w2: float, sigma_b2: float,
+                       activation: str | act.Activation = "tanh") -> np.ndarray:
     r""":math:`q_1, \dots, q_L` from :math:`q_l = \mathcal V(q_{l-1})`, starting at :math:`q_0`.
 
     >>> variance_recursion(1.0, 3, 1.0, 0.5, "linear")
@@ -210,7 +219,8 @@ def variance_recursion(q0, depth, sigma_w2, sigma_b2, activation="tanh") -> np.n
     return out
 
 
-def fixed_point(sigma_w2, sigma_b2, activation="tanh", q0=1.0) -> float:
+def fixed_point(sigma_w2: float, sigma_b2: float, activation: str | act.Activation = "tanh",
+                q0: float = 1.0) -> float:
     r"""The variance :math:`q^* = \mathcal V(q^*)` that the recursion settles at from :math:`q_0`.
 
     For ReLU, leaky ReLU and the identity the map is a line,
@@ -237,7 +247,7 @@ def fixed_point(sigma_w2, sigma_b2, activation="tanh", q0=1.0) -> float:
     return _bounded_fixed_point(sigma_w2, sigma_b2, f)
 
 
-def _bounded_fixed_point(sigma_w2, sigma_b2, f) -> float:
+def _bounded_fixed_point(sigma_w2: float, sigma_b2: float, f: act.Activation) -> float:
     r"""q* for a bounded f (:math:`f^2 < 1`): the root of :math:`\ln\mathcal V(q) - \ln q` in ln q.
 
     :math:`\mathcal V` increases with q and stays below :math:`\sigma_w^2 + \sigma_b^2`, so the
@@ -245,7 +255,8 @@ def _bounded_fixed_point(sigma_w2, sigma_b2, f) -> float:
     (tanh without bias), :math:`\mathcal V(q) < \sigma_w^2 q`, so :math:`q^* = 0` for
     :math:`\sigma_w^2 \le 1`; otherwise the search starts at 1e-300.
     """
-    def gap(log_q):                  # ln V(q) - ln q: the same sign as V(q) - q, well scaled
+    # ln V(q) - ln q: the same sign as V(q) - q, well scaled
+    def gap(log_q: float) -> float:
         return math.log(sigma_w2 * _second_moment(math.exp(log_q), f) + sigma_b2) - log_q
 
     v0 = sigma_w2 * _second_moment(0.0, f) + sigma_b2
@@ -255,12 +266,13 @@ def _bounded_fixed_point(sigma_w2, sigma_b2, f) -> float:
     return math.exp(_root(gap, lo, hi, "fixed_point"))
 
 
-def _slope_variance(sigma_w2, sigma_b2, f, q0):
+def _slope_variance(sigma_w2: float, sigma_b2: float, f: act.Activation, q0: float) -> float:
     """q* for chi_1; for ReLU, leaky ReLU and the identity f'^2 does not depend on q: q = 1."""
     return 1.0 if f.name in HOMOGENEOUS else _bounded_fixed_point(sigma_w2, sigma_b2, f)
 
 
-def chi_1(sigma_w2, sigma_b2, activation="tanh", q0=1.0) -> float:
+def chi_1(sigma_w2: float, sigma_b2: float, activation: str | act.Activation = "tanh",
+          q0: float = 1.0) -> float:
     r"""The per-layer factor of the mean squared gradient at the fixed point.
 
     .. math:: \chi_1 = \sigma_w^2\,\mathbb E_{z \sim N(0, q^*)}\big[f'(z)^2\big]
@@ -275,11 +287,11 @@ def chi_1(sigma_w2, sigma_b2, activation="tanh", q0=1.0) -> float:
     return _chi_1(sigma_w2, sigma_b2, _activation(activation), _variance(q0, "q0"))
 
 
-def _chi_1(sigma_w2, sigma_b2, f, q0=1.0) -> float:
+def _chi_1(sigma_w2: float, sigma_b2: float, f: act.Activation, q0: float = 1.0) -> float:
     return sigma_w2 * _derivative_moment(_slope_variance(sigma_w2, sigma_b2, f, q0), f)
 
 
-def depth_scale(chi) -> float:
+def depth_scale(chi: float) -> float:
     r"""The number of layers over which the squared gradient changes by a factor e.
 
     .. math:: \xi = \frac{1}{|\ln \chi_1|},\qquad \mathbb E\|\delta_{L-k}\|^2 \propto
@@ -297,7 +309,7 @@ def depth_scale(chi) -> float:
     return math.inf if chi == 1.0 else 1.0 / abs(math.log(chi))
 
 
-def _root(fun, lo, hi, what):
+def _root(fun: Callable[[float], float], lo: float, hi: float, what: str) -> float:
     """The root of ``fun`` between lo and hi (where its signs differ) by the Illinois method.
 
     Regula falsi (the secant through the bracket's ends), halving the value kept at an
@@ -324,7 +336,8 @@ def _root(fun, lo, hi, what):
     return b
 
 
-def critical_sigma_w2(sigma_b2, activation="tanh", sigma_w2_max=1e4) -> float:
+def critical_sigma_w2(sigma_b2: float, activation: str | act.Activation = "tanh",
+                      sigma_w2_max: float = 1e4) -> float:
     r"""The weight variance on the critical line for a bias variance: :math:`\chi_1(\sigma_w^2, \sigma_b^2) = 1`.
 
     Found by the Illinois method (regula falsi) on :math:`\ln\chi_1`, which increases with :math:`\sigma_w^2`
@@ -348,7 +361,8 @@ def critical_sigma_w2(sigma_b2, activation="tanh", sigma_w2_max=1e4) -> float:
                          "use a smaller sigma_b2 or a larger sigma_w2_max") from None
 
 
-def critical_line(sigma_b2_values, activation="tanh") -> np.ndarray:
+def critical_line(sigma_b2_values: npt.ArrayLike,
+                  activation: str | act.Activation = "tanh") -> np.ndarray:
     r""":math:`\sigma_w^2` on the critical line for each bias variance in ``sigma_b2_values``."""
     values = _check.finite_array(sigma_b2_values, "sigma_b2_values", ndim=1)
     if np.any(values < 0):
@@ -383,7 +397,7 @@ class PhasePoint(Table):
 
     _COLUMNS = ("activation", "sigma_w^2", "sigma_b^2", "q*", "chi_1", "phase", "depth scale")
 
-    def rows(self) -> list:
+    def rows(self) -> list[list[str]]:
         return [[self.activation, f"{self.sigma_w2:.4g}", f"{self.sigma_b2:.4g}",
                  f"{self.q_star:.4g}", f"{self.chi_1:.4f}", self.phase,
                  f"{self.depth_scale:.3g}"]]
@@ -392,7 +406,8 @@ class PhasePoint(Table):
         return "mean-field signal propagation"
 
 
-def phase_point(sigma_w2, sigma_b2, activation="tanh", q0=1.0) -> PhasePoint:
+def phase_point(sigma_w2: float, sigma_b2: float, activation: str | act.Activation = "tanh",
+                q0: float = 1.0) -> PhasePoint:
     """q* and chi_1 at one point of the (sigma_w2, sigma_b2) plane.
 
     >>> phase_point(2.0, 0.0, "relu").phase
@@ -421,7 +436,7 @@ class PhaseDiagram(Table):
 
     _COLUMNS = ("sigma_b^2", "critical sigma_w^2", "ordered points", "chaotic points")
 
-    def rows(self) -> list:
+    def rows(self) -> list[list[str]]:
         picks = np.unique(np.linspace(0, self.sigma_b2.size - 1, 5).round().astype(int))
         return [[f"{self.sigma_b2[i]:.3g}", f"{self.critical_sigma_w2[i]:.4f}",
                  str(int(np.sum(self.chi[i] < 1.0))), str(int(np.sum(self.chi[i] > 1.0)))]
@@ -432,7 +447,8 @@ class PhaseDiagram(Table):
                 f"sigma_w^2 in [{self.sigma_w2[0]:.3g}, {self.sigma_w2[-1]:.3g}]")
 
 
-def phase_diagram(activation="tanh", sigma_w2=None, sigma_b2=None) -> PhaseDiagram:
+def phase_diagram(activation: str | act.Activation = "tanh", sigma_w2: npt.ArrayLike | None = None,
+                  sigma_b2: npt.ArrayLike | None = None) -> PhaseDiagram:
     r""":math:`\chi_1` on a grid of :math:`(\sigma_w^2, \sigma_b^2)` and the critical line.
 
     Defaults: 25 values of :math:`\sigma_w^2` and 9 of :math:`\sigma_b^2`, over ranges that
@@ -454,7 +470,7 @@ def phase_diagram(activation="tanh", sigma_w2=None, sigma_b2=None) -> PhaseDiagr
 
 # --- what criticality costs: saturation ----------------------------------------------------
 
-def saturation_threshold(activation="sigmoid", level=0.1) -> float:
+def saturation_threshold(activation: str | act.Activation = "sigmoid", level: float = 0.1) -> float:
     r"""The z > 0 at which :math:`f'(z) = \text{level}\cdot\max f'` (sigmoid, tanh).
 
     >>> round(saturation_threshold("tanh", 0.1), 6)      # 1 - tanh^2 = 0.1
@@ -470,7 +486,8 @@ def saturation_threshold(activation="sigmoid", level=0.1) -> float:
                  "saturation_threshold")
 
 
-def saturation_fraction(q, activation="sigmoid", level=0.1) -> float:
+def saturation_fraction(q: float, activation: str | act.Activation = "sigmoid",
+                        level: float = 0.1) -> float:
     r"""The fraction of units with :math:`f'(z) < \text{level}\cdot\max f'` when :math:`z \sim N(0, q)`.
 
     .. math:: P(|z| > z_{\text{sat}}) = \operatorname{erfc}\!\big(z_{\text{sat}} / \sqrt{2q}\big)
@@ -488,9 +505,9 @@ def saturation_fraction(q, activation="sigmoid", level=0.1) -> float:
 
 # --- theory against measurement ------------------------------------------------------------
 
-def _network(sigma_w2, sigma_b2, activation, depth, width, batch, seed):
+def _network(sigma_w2: float, sigma_b2: float, activation: str | act.Activation, depth: int,
+             width: int, batch: int, seed: int) -> tuple[MLP, np.ndarray, Gradients]:
     """A network drawn at (sigma_w2, sigma_b2), fed gradient_profile's batch; (net, grads)."""
-    from .init import normal
     sigma_w2, sigma_b2 = _sigmas(sigma_w2, sigma_b2)
     depth, width, batch = (_check.positive_int(v, n) for v, n in
                            ((depth, "depth"), (width, "width"), (batch, "batch")))
@@ -508,8 +525,9 @@ def _network(sigma_w2, sigma_b2, activation, depth, width, batch, seed):
     return net, X, net.backward(grad)
 
 
-def measured_profile(sigma_w2, sigma_b2, activation="tanh", depth=50, width=64, batch=128,
-                     seed=0) -> NetworkStats:
+def measured_profile(sigma_w2: float, sigma_b2: float, activation: str | act.Activation = "tanh",
+                     depth: int = 50, width: int = 64, batch: int = 128,
+                     seed: int = 0) -> NetworkStats:
     r"""Per-layer gradient statistics of one finite network drawn at (sigma_w2, sigma_b2).
 
     Weights :math:`N(0, \sigma_w^2/n)`, biases :math:`N(0, \sigma_b^2)`; inputs, targets and
@@ -521,8 +539,10 @@ def measured_profile(sigma_w2, sigma_b2, activation="tanh", depth=50, width=64, 
                                   f"sigma_b^2 = {float(sigma_b2):g}, batch {batch}")
 
 
-def per_example_grad_norms(sigma_w2, sigma_b2, activation="tanh", depth=50, width=64, batch=32,
-                           seed=0) -> np.ndarray:
+def per_example_grad_norms(sigma_w2: float, sigma_b2: float,
+                           activation: str | act.Activation = "tanh",
+                           depth: int = 50, width: int = 64, batch: int = 32,
+                           seed: int = 0) -> np.ndarray:
     r"""Per layer, the geometric mean over the batch of one example's weight-gradient norm.
 
     For one example b the gradient of a layer is an outer product, so its norm factorises:
@@ -545,7 +565,8 @@ def per_example_grad_norms(sigma_w2, sigma_b2, activation="tanh", depth=50, widt
     return np.exp(np.array([v.mean() for v in logs]))
 
 
-def predicted_log_slope(sigma_w2, sigma_b2, activation="tanh") -> float:
+def predicted_log_slope(sigma_w2: float, sigma_b2: float,
+                        activation: str | act.Activation = "tanh") -> float:
     r"""Mean-field slope of :math:`\ln\lVert\partial\mathrm{Out}_b/\partial W_l\rVert` against l.
 
     .. math:: \frac{d}{dl}\ln\lVert\delta_l\rVert\lVert a_{l-1}\rVert
@@ -566,7 +587,7 @@ def predicted_log_slope(sigma_w2, sigma_b2, activation="tanh") -> float:
     return slope
 
 
-def log_slope(values, first, last) -> float:
+def log_slope(values: npt.ArrayLike, first: int, last: int) -> float:
     r"""Least-squares slope of :math:`\ln v_l` against l over layers ``first``..``last`` (1-based).
 
     For :math:`v_l = \lVert\partial\mathrm{Out}/\partial W_l\rVert` mean-field theory predicts
@@ -620,7 +641,7 @@ class JacobianSpectrum(Table):
         r""":math:`\frac1n\sum (s_i^2 - m_1)^2`: 0 for perfect isometry."""
         return float(np.var(self.singular_values ** 2))
 
-    def fraction_within(self, factor=2.0) -> float:
+    def fraction_within(self, factor: float = 2.0) -> float:
         """The fraction of singular values in [1/factor, factor]."""
         factor = _check.finite_float(factor, "factor")
         if factor < 1.0:
@@ -631,7 +652,7 @@ class JacobianSpectrum(Table):
     _COLUMNS = ("weights", "activation", "depth", "s_max", "mean s^2", "var s^2",
                 "fraction in [1/2, 2]")
 
-    def rows(self) -> list:
+    def rows(self) -> list[list[str]]:
         return [[self.weights, self.activation, str(self.depth),
                  f"{self.singular_values[0]:.3g}", f"{self.mean_squared:.3g}",
                  _small(self.variance_squared), f"{self.fraction_within():.2f}"]]
@@ -646,8 +667,9 @@ def _small(value: float) -> str:
     return f"{value:.3g}" if abs(value) >= 1e-12 else "< 1e-12"
 
 
-def jacobian_spectrum(depth, width, sigma_w2, sigma_b2=0.0, activation="linear",
-                      weights="gaussian", seed=0) -> JacobianSpectrum:
+def jacobian_spectrum(depth: int, width: int, sigma_w2: float, sigma_b2: float = 0.0,
+                      activation: str | act.Activation = "linear", weights: str = "gaussian",
+                      seed: int = 0) -> JacobianSpectrum:
     r"""Singular values of :math:`J = \partial a_L / \partial a_0` at one input.
 
     .. math:: z_l = W_l a_{l-1} + b_l,\quad a_l = f(z_l),\qquad
@@ -669,6 +691,7 @@ def jacobian_spectrum(depth, width, sigma_w2, sigma_b2=0.0, activation="linear",
     rng = np.random.default_rng([seed, 3])
     a = math.sqrt(max(q - sigma_b2, 0.0) / sigma_w2) * rng.standard_normal(width)
     b_std = math.sqrt(sigma_b2)
+    mats: Iterator[np.ndarray]
     if weights == "gaussian":
         mats = random_matrices(depth, width, math.sqrt(sigma_w2 / width), seed)
     else:
@@ -682,8 +705,9 @@ def jacobian_spectrum(depth, width, sigma_w2, sigma_b2=0.0, activation="linear",
                             np.linalg.svd(J, compute_uv=False))
 
 
-def predicted_spectrum_variance(depth, sigma_w2, sigma_b2=0.0, activation="linear",
-                                weights="gaussian") -> float:
+def predicted_spectrum_variance(depth: int, sigma_w2: float, sigma_b2: float = 0.0,
+                                activation: str | act.Activation = "linear",
+                                weights: str = "gaussian") -> float:
     r"""The variance of :math:`s^2` over the Jacobian's spectrum for infinite width, on the critical line.
 
     Pennington, Schoenholz and Ganguli (2017), with :math:`\chi_1 = \mu_1 = 1`:

@@ -18,18 +18,21 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, ClassVar, Iterable
+
+__all__ = ["Table", "SimpleTable", "table"]
 
 
-def text_table(columns, rows, title: str = "") -> str:
+def text_table(columns: Sequence[str], rows: Iterable[Sequence[str]], title: str = "") -> str:
     """Right-aligned columns under a rule, with the title on its own line above."""
-    rows = [list(columns)] + [list(r) for r in rows]
-    widths = [max(len(r[c]) for r in rows) for c in range(len(columns))]
-    lines = ["  ".join(cell.rjust(w) for cell, w in zip(r, widths)) for r in rows]
+    lines_of_cells = [list(columns)] + [list(r) for r in rows]
+    widths = [max(len(r[c]) for r in lines_of_cells) for c in range(len(columns))]
+    lines = ["  ".join(cell.rjust(w) for cell, w in zip(r, widths)) for r in lines_of_cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return (title + "\n" if title else "") + "\n".join(lines)
 
 
-def markdown_table(columns, rows, title: str = "") -> str:
+def markdown_table(columns: Sequence[str], rows: Iterable[Sequence[str]], title: str = "") -> str:
     """A GitHub-flavoured Markdown table, right-aligned, with the title in bold above."""
     head = "| " + " | ".join(columns) + " |"
     rule = "|" + "---:|" * len(columns)
@@ -37,7 +40,7 @@ def markdown_table(columns, rows, title: str = "") -> str:
     return "\n".join(([f"**{title}**", ""] if title else []) + [head, rule, *body])
 
 
-def html_table(columns, rows, title: str = "") -> str:
+def html_table(columns: Sequence[str], rows: Iterable[Sequence[str]], title: str = "") -> str:
     """An HTML table (every cell escaped), with the title in bold above."""
     head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>"
@@ -53,8 +56,27 @@ class Table:
     repr is this table too.
     """
 
-    def _columns(self):
+    MAX_ROWS = 12   # a longer table keeps its first and last MAX_ROWS // 2 rows around "..."
+    _COLUMNS: ClassVar[Sequence[str]]           # the column names, unless _columns() is overridden
+
+    if TYPE_CHECKING:                           # what every subclass defines
+        def rows(self) -> list[list[str]]: ...
+
+        def _title(self) -> str: ...
+
+    def _columns(self) -> Sequence[str]:
         return self._COLUMNS
+
+    def head_and_tail(self, n: int, row: Callable[[int], list[str]],
+                      max_rows: int | None = None) -> list[list[str]]:
+        """``row(i)`` for i = 0..n-1; when n > ``max_rows`` (default :attr:`MAX_ROWS`), only
+        the first and last ``max_rows // 2`` rows, with a row of "..." between them."""
+        max_rows = self.MAX_ROWS if max_rows is None else max_rows
+        if n <= max_rows:
+            return [row(i) for i in range(n)]
+        half = max_rows // 2
+        gap = ["..."] * len(self._columns())
+        return [row(i) for i in range(half)] + [gap] + [row(i) for i in range(n - half, n)]
 
     def __str__(self) -> str:
         return text_table(self._columns(), self.rows(), self._title())
@@ -87,7 +109,7 @@ class SimpleTable(Table):
         return self.title
 
 
-def _cell(value, spec: str | None) -> str:
+def _cell(value: object, spec: str | None) -> str:
     """One value as text: ``format(value, spec)``; by default floats ``.4g``, the rest ``str``."""
     if spec is None:
         if isinstance(value, float):
@@ -96,7 +118,7 @@ def _cell(value, spec: str | None) -> str:
     return format(value, spec)
 
 
-def table(rows, columns: Sequence[str], title: str = "",
+def table(rows: Iterable[Sequence[object]], columns: Sequence[str], title: str = "",
           formats: Sequence[str | None] | None = None) -> SimpleTable:
     """A table of ``rows`` (each a sequence of values, one per column) that prints aligned.
 
@@ -104,6 +126,11 @@ def table(rows, columns: Sequence[str], title: str = "",
     keeps the default: floats to 4 significant figures, anything else as ``str``).
     The result prints as text, and shows as HTML in JupyterLab.
     """
+    for value, name in ((rows, "rows"), (columns, "columns"), (formats, "formats")):
+        if (value is not None or name != "formats") and (
+                isinstance(value, (str, bytes)) or not hasattr(value, "__iter__")):
+            raise TypeError(f"{name} must be a list (of rows, column names or format specs), "
+                            f"got {type(value).__name__}")
     columns = tuple(str(c) for c in columns)
     if not columns:
         raise ValueError("columns must name at least one column")
@@ -113,6 +140,8 @@ def table(rows, columns: Sequence[str], title: str = "",
                          f"got {len(specs)}")
     cells = []
     for i, row in enumerate(rows):
+        if isinstance(row, (str, bytes)) or not hasattr(row, "__iter__"):
+            raise TypeError(f"rows[{i}] must be a sequence of values, got {type(row).__name__}")
         row = list(row)
         if len(row) != len(columns):
             raise ValueError(f"rows[{i}] must have one value per column ({len(columns)}), "

@@ -27,20 +27,28 @@ imported inside the functions, so ``import vanishing`` stays light.
 
 from __future__ import annotations
 
-import base64
-import io
 import math
 import time
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeVar
 
 import numpy as np
 
-from . import _check
+from . import _check, plots
 from . import activations as act
 from .chain import format_power, trace_chain
-from .mlp import gradient_profile, profile_budget
+from .mlp import compare_profiles, profile_budget
 
-__all__ = ["DEFAULTS", "CHAIN_DEFAULTS", "INITS", "compare_profiles", "draw_gradient_comparison",
-           "render_gradient_comparison", "draw_chain", "render_chain", "figure_png",
+if TYPE_CHECKING:
+    import ipywidgets
+    from matplotlib.figure import Figure
+
+    from .chain import ChainTrace
+    from .mlp import NetworkStats
+
+_N = TypeVar("_N", int, float)
+
+__all__ = ["DEFAULTS", "CHAIN_DEFAULTS", "INITS", "draw_gradient_comparison",
+           "render_gradient_comparison", "draw_chain", "render_chain",
            "gradient_explorer", "chain_explorer", "GradientExplorer", "ChainExplorer"]
 
 #: The gradient explorer's starting point (and the defaults of the functions below).
@@ -59,7 +67,8 @@ _LEFT, _BOTTOM, _RIGHT, _TOP, _GAP = 0.75, 0.15, 0.25, 0.82, 0.11
 
 # --- the numbers ----------------------------------------------------------------
 
-def _checked_settings(depth, width, batch, activations, init, batchnorm, residual, seed):
+def _checked_settings(depth: int, width: int, batch: int, activations: str | Sequence[str],
+                      init: str, batchnorm: bool, residual: bool, seed: int) -> dict[str, Any]:
     """The comparison's settings, checked, with errors that name the parameter."""
     if isinstance(activations, str):
         activations = (activations,)
@@ -73,48 +82,24 @@ def _checked_settings(depth, width, batch, activations, init, batchnorm, residua
     for flag, name in ((batchnorm, "batchnorm"), (residual, "residual")):
         if not isinstance(flag, (bool, np.bool_)):
             raise TypeError(f"{name} must be True or False, got {flag!r}")
-    s = dict(depth=_check.positive_int(depth, "depth"), width=_check.positive_int(width, "width"),
-             batch=_check.positive_int(batch, "batch"), activations=activations, init=init,
-             batchnorm=bool(batchnorm), residual=bool(residual), seed=_check.seed(seed))
+    s: dict[str, Any] = dict(depth=_check.positive_int(depth, "depth"),
+                             width=_check.positive_int(width, "width"),
+                             batch=_check.positive_int(batch, "batch"), activations=activations,
+                             init=init, batchnorm=bool(batchnorm), residual=bool(residual),
+                             seed=_check.seed(seed))
     profile_budget(s["depth"], s["width"], s["batch"])
     return s
 
 
-def _panel_labels(activations) -> list:
-    """One label per panel: the activation's name ("relu (2)" when a name repeats)."""
-    return [name if activations.count(name) == 1 else f"{name} ({i + 1})"
-            for i, name in enumerate(activations)]
-
-
-def compare_profiles(depth=20, width=64, batch=64, activations=("sigmoid", "relu"),
-                     init="he_normal", batchnorm=False, residual=False, seed=0) -> dict:
-    r"""Per-layer gradient statistics of the same network with different activations.
-
-    Returns ``{label: NetworkStats}``, one entry per activation, in order; each
-    value comes from :func:`vanishing.mlp.gradient_profile` with the same depth,
-    width, batch, init, switches and seed, so only the activation differs.
-    ``profile[0]`` is :math:`\lVert\partial\,\mathrm{Out}/\partial W_1\rVert` (layer 1,
-    the input side), ``profile[-1]`` the output layer's.
-
-    >>> p = compare_profiles(depth=10, width=16)
-    >>> list(p), len(p["sigmoid"])
-    (['sigmoid', 'relu'], 10)
-    """
-    s = _checked_settings(depth, width, batch, activations, init, batchnorm, residual, seed)
-    return {label: gradient_profile(s["depth"], s["width"], s["batch"], name, s["init"],
-                                    s["batchnorm"], s["residual"], s["seed"])
-            for label, name in zip(_panel_labels(s["activations"]), s["activations"])}
-
-
 # --- the picture ------------------------------------------------------------------
 
-def _plain_power_of_ten(value, _pos=None) -> str:
+def _plain_power_of_ten(value: float, _pos: int | None = None) -> str:
     """Tick label "1e-8" for a power of ten (plain text: mathtext costs ~20 ms per redraw)."""
     exponent = math.log10(value)
     return f"1e{round(exponent)}" if abs(exponent - round(exponent)) < 1e-9 else ""
 
 
-def _new_figure(ncols: int, log_y: bool, width: float, height: float = 3.2):
+def _new_figure(ncols: int, log_y: bool, width: float, height: float = 3.2) -> Figure:
     """A Figure with ``ncols`` panels, each with its own y axis, and one (empty) line per panel.
 
     The panels do not share the y axis: when one network's gradients are 10^8 and the
@@ -126,28 +111,19 @@ def _new_figure(ncols: int, log_y: bool, width: float, height: float = 3.2):
     reuses it.
     """
     from matplotlib import ticker
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    from .plots import PALETTE
-    fig = Figure(figsize=(width, height), dpi=90)
-    FigureCanvasAgg(fig)
-    fig.subplots_adjust(left=_LEFT / width, right=1.0 - _RIGHT / width, bottom=_BOTTOM, top=_TOP,
-                        wspace=_GAP * ncols)
-    axes = fig.subplots(1, ncols, squeeze=False)[0]
+    fig, axes = plots.figure(ncols, width, height, margins=(_LEFT, _BOTTOM, _RIGHT, _TOP, _GAP))
     for i, ax in enumerate(axes):
         if log_y:
             ax.set_yscale("log")
             ax.yaxis.set_major_formatter(ticker.FuncFormatter(_plain_power_of_ten))
             ax.yaxis.set_minor_locator(ticker.NullLocator())     # ~100 minor ticks cost ~15 ms
         ax.xaxis.set_major_locator(ticker.MaxNLocator(nbins=5, integer=True))
-        ax.grid(True, alpha=0.3)
-        ax.plot([], [], marker="o", markersize=3, color=PALETTE[i % len(PALETTE)])
+        ax.plot([], [], marker="o", markersize=3, color=plots.PALETTE[i % len(plots.PALETTE)])
         ax.set_xlabel("layer l (1 = input side)")
     return fig
 
 
-def _log_limits(values) -> tuple:
+def _log_limits(values: np.ndarray) -> tuple[float, float]:
     """y limits around the positive finite ``values``: a margin of a tenth of the span, >= 2 decades."""
     v = values[np.isfinite(values) & (values > 0)]
     if v.size == 0:
@@ -160,11 +136,12 @@ def _log_limits(values) -> tuple:
     return 10.0 ** (lo - pad), 10.0 ** (hi + pad)
 
 
-def draw_gradient_comparison(profiles: dict, fig=None, subtitle: str = ""):
+def draw_gradient_comparison(profiles: dict[str, NetworkStats], fig: Figure | None = None,
+                             subtitle: str = "") -> Figure:
     """Plot each profile's per-layer weight-gradient norm, one panel each, each on its own log axis.
 
     ``profiles`` maps a panel label to a :class:`vanishing.mlp.NetworkStats`
-    (see :func:`compare_profiles`). Pass the ``fig`` returned by an earlier
+    (see :func:`vanishing.mlp.compare_profiles`). Pass the ``fig`` returned by an earlier
     call to redraw in place (only the line data, titles and limits change),
     which is what the explorer does on every update. A layer whose gradient is
     exactly 0 (every unit dead) cannot sit on a log axis: it is left out and
@@ -198,15 +175,17 @@ def draw_gradient_comparison(profiles: dict, fig=None, subtitle: str = ""):
     return fig
 
 
-def _subtitle(s: dict) -> str:
+def _subtitle(s: dict[str, Any]) -> str:
     extras = [name for name, on in (("batch norm", s["batchnorm"]), ("residual", s["residual"])) if on]
     return (f"depth {s['depth']}, width {s['width']}, batch {s['batch']}, init {s['init']}"
             f"{', ' + ', '.join(extras) if extras else ''}; Out = MSE, seed {s['seed']}")
 
 
-def render_gradient_comparison(depth=20, width=64, batch=64, activations=("sigmoid", "relu"),
-                               init="he_normal", batchnorm=False, residual=False, seed=0,
-                               fig=None):
+def render_gradient_comparison(depth: int = 20, width: int = 64, batch: int = 64,
+                               activations: str | Sequence[str] = ("sigmoid", "relu"),
+                               init: str = "he_normal", batchnorm: bool = False,
+                               residual: bool = False, seed: int = 0,
+                               fig: Figure | None = None) -> Figure:
     """Compute the profiles (:func:`compare_profiles`) and draw them (:func:`draw_gradient_comparison`).
 
     This is one explorer update: pass the previous ``fig`` to redraw it in place.
@@ -221,18 +200,17 @@ def render_gradient_comparison(depth=20, width=64, batch=64, activations=("sigmo
     return draw_gradient_comparison(profiles, fig=fig, subtitle=_subtitle(s))
 
 
-def draw_chain(trace, fig=None):
+def draw_chain(trace: ChainTrace, fig: Figure | None = None) -> Figure:
     r"""Plot :math:`\log_{10}|\delta_l|` and :math:`\log_{10}|\partial\,\mathrm{Out}/\partial w_l|` per layer.
 
     The y axis is in powers of ten (log10 values on a linear axis), so a chain
     far beyond float64's range (a 1000-layer sigmoid chain) still plots.
     Pass the ``fig`` of an earlier call to redraw in place.
     """
-    from .plots import PALETTE
     if fig is None:
         fig = _new_figure(1, log_y=False, width=4.6)
         ax = fig.axes[0]
-        ax.plot([], [], marker="s", markersize=3, color=PALETTE[1], linestyle="--")
+        ax.plot([], [], marker="s", markersize=3, color=plots.PALETTE[1], linestyle="--")
         ax.set_ylabel(r"$\log_{10}$ of the magnitude")
     ax = fig.axes[0]
     layers = np.arange(1, trace.depth + 1)
@@ -261,7 +239,8 @@ def draw_chain(trace, fig=None):
     return fig
 
 
-def render_chain(depth=4, weight=0.1, activation="sigmoid", fig=None):
+def render_chain(depth: int = 4, weight: float = 0.1, activation: str = "sigmoid",
+                 fig: Figure | None = None) -> Figure:
     """Trace the scalar chain (:func:`vanishing.chain.trace_chain`, Out = a_L) and draw it.
 
     >>> fig = render_chain(depth=1000, weight=0.1)
@@ -271,17 +250,10 @@ def render_chain(depth=4, weight=0.1, activation="sigmoid", fig=None):
     return draw_chain(trace_chain(depth, weight, activation=activation), fig=fig)
 
 
-def figure_png(fig) -> bytes:
-    """The figure as PNG bytes, with no timestamp or version inside (reproducible)."""
-    buf = io.BytesIO()
-    # zlib level 1: about 15 ms faster per redraw than the default 6, the file 20% larger
-    fig.savefig(buf, format="png", metadata={"Software": None}, pil_kwargs={"compress_level": 1})
-    return buf.getvalue()
-
-
 # --- the explorers ------------------------------------------------------------------
 
-def _in_range(value, name, bounds, kind):
+def _in_range(value: object, name: str, bounds: tuple[float, float],
+              kind: Callable[[object, str], _N]) -> _N:
     lo, hi = bounds
     value = kind(value, name)
     if not lo <= value <= hi:
@@ -291,8 +263,8 @@ def _in_range(value, name, bounds, kind):
 
 
 class _Explorer:
-    """Controls, an Output widget showing a PNG (and ``beside`` it, optionally, another
-    widget), and a status line; redraws on every change.
+    """Controls, an Image widget showing the figure as a PNG (and ``beside`` it, optionally,
+    another widget), and a status line; redraws on every change.
 
     ``controls`` maps a setting's name to its widget; set a control's ``value``
     (or move it in the browser) and :meth:`update` runs. ``figure`` is the
@@ -303,36 +275,38 @@ class _Explorer:
 
     css_class = "vanishing-explorer"
 
-    def __init__(self, controls: dict, rows: list, beside=None):
+    def __init__(self, controls: dict[str, ipywidgets.ValueWidget],
+                 rows: list[list[ipywidgets.Widget]],
+                 beside: ipywidgets.Widget | None = None) -> None:
         import ipywidgets as w
         self.controls = controls
-        self.output = w.Output(layout=w.Layout(min_height="120px"))
-        self.output.add_class(f"{self.css_class}-plot")
+        self.image = w.Image(format="png", layout=w.Layout(min_height="120px"))
+        self.image.add_class(f"{self.css_class}-plot")
         self.status = w.HTML()
         self.status.add_class(f"{self.css_class}-status")
         for name, control in controls.items():
             control.add_class(f"vanishing-{name}")
             control.observe(self._on_change, names="value")
-        body = (self.output if beside is None else
-                w.HBox([self.output, beside], layout=w.Layout(flex_flow="row wrap", align_items="center")))
+        body = (self.image if beside is None else
+                w.HBox([self.image, beside], layout=w.Layout(flex_flow="row wrap", align_items="center")))
         self.widget = w.VBox([*[w.HBox(r) for r in rows], body, self.status])
         self.widget.add_class("vanishing-explorer")
         self.widget.add_class(self.css_class)
-        self.figure = None
-        self.error = None
+        self.figure: Figure | None = None
+        self.error: str | None = None
         self.updates = 0
         self.last_update_seconds = float("nan")
         self.update()
 
     @property
-    def settings(self) -> dict:
+    def settings(self) -> dict[str, Any]:
         """The controls' current values, by name."""
         return {name: c.value for name, c in self.controls.items()}
 
-    def _on_change(self, change):
+    def _on_change(self, change: dict[str, Any]) -> None:
         self.update()
 
-    def update(self):
+    def update(self) -> None:
         """Recompute and redraw for the current settings (called on every change)."""
         start = time.perf_counter()
         try:
@@ -341,9 +315,8 @@ class _Explorer:
             self.error = str(err)
             self.status.value = f"<span style='color:#D55E00'>cannot draw this: {self.error}</span>"
             return
-        png = base64.b64encode(figure_png(self.figure)).decode("ascii")
-        self.output.outputs = ({"output_type": "display_data", "metadata": {},
-                                "data": {"image/png": png, "text/plain": summary}},)
+        assert self.figure is not None, "_render() draws the figure"
+        self.image.value = plots.png(self.figure, fast=True)
         self.last_update_seconds = time.perf_counter() - start
         self.updates += 1
         self.error = None
@@ -353,10 +326,10 @@ class _Explorer:
     def _render(self) -> str:
         raise NotImplementedError
 
-    def _repr_mimebundle_(self, **kwargs):
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         return self.widget._repr_mimebundle_(**kwargs)
 
-    def _ipython_display_(self):
+    def _ipython_display_(self) -> None:
         from IPython.display import display
         display(self.widget)
 
@@ -366,8 +339,9 @@ class GradientExplorer(_Explorer):
 
     css_class = "vanishing-gradient-explorer"
 
-    def __init__(self, depth=20, width=64, batch=64, left="sigmoid", right="relu",
-                 init="he_normal", batchnorm=False, residual=False, seed=0):
+    def __init__(self, depth: int = 20, width: int = 64, batch: int = 64, left: str = "sigmoid",
+                 right: str = "relu", init: str = "he_normal", batchnorm: bool = False,
+                 residual: bool = False, seed: int = 0) -> None:
         import ipywidgets as w
         _check.choice(left, "left", act.names())
         _check.choice(right, "right", act.names())
@@ -409,7 +383,7 @@ class ChainExplorer(_Explorer):
 
     css_class = "vanishing-chain-explorer"
 
-    def __init__(self, depth=4, weight=0.1, activation="sigmoid"):
+    def __init__(self, depth: int = 4, weight: float = 0.1, activation: str = "sigmoid") -> None:
         import ipywidgets as w
         depth = _in_range(depth, "depth", CHAIN_DEPTH_RANGE, _check.positive_int)
         weight = _in_range(weight, "weight", WEIGHT_RANGE, _check.finite_float)
@@ -438,13 +412,14 @@ class ChainExplorer(_Explorer):
                 f"layer {t.depth}: delta = {format_power(t.log10_delta[-1], t.sign_delta[-1])}")
 
 
-def gradient_explorer(depth=20, width=64, batch=64, left="sigmoid", right="relu", init="he_normal",
-                      batchnorm=False, residual=False, seed=0) -> GradientExplorer:
+def gradient_explorer(depth: int = 20, width: int = 64, batch: int = 64, left: str = "sigmoid",
+                      right: str = "relu", init: str = "he_normal", batchnorm: bool = False,
+                      residual: bool = False, seed: int = 0) -> GradientExplorer:
     """An interactive plot of every layer's gradient norm, two activations side by side.
 
     Controls: depth (1-100), width (2-256), the left and right activation, the
     init scheme, batch norm and residual connections. Each change rebuilds both
-    networks (:func:`compare_profiles`; ``batch`` and ``seed`` are fixed) and
+    networks (:func:`vanishing.mlp.compare_profiles`; ``batch`` and ``seed`` are fixed) and
     redraws :func:`draw_gradient_comparison`. Display the result (last line of
     a cell) to get the controls; read ``.profiles`` for the numbers behind the
     picture and ``.figure`` for the figure.
@@ -452,7 +427,8 @@ def gradient_explorer(depth=20, width=64, batch=64, left="sigmoid", right="relu"
     return GradientExplorer(depth, width, batch, left, right, init, batchnorm, residual, seed)
 
 
-def chain_explorer(depth=4, weight=0.1, activation="sigmoid") -> ChainExplorer:
+def chain_explorer(depth: int = 4, weight: float = 0.1,
+                   activation: str = "sigmoid") -> ChainExplorer:
     """The scalar chain (one neuron per layer, Out = a_L) with live table and plot.
 
     Controls: depth (1-1000), the weight w of every layer (-5 to 5) and the
