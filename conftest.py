@@ -19,6 +19,11 @@ TORCH_NOTEBOOKS = frozenset({"13_diagnose_pytorch.ipynb"})
 INSTALL = 'pip install -e ".[torch]"'
 
 
+def running_in_ci() -> bool:
+    """True when the environment variable CI is ``true`` or ``1`` (any case)."""
+    return os.environ.get("CI", "").strip().lower() in ("true", "1")
+
+
 def torch_missing() -> bool:
     return importlib.util.find_spec("torch") is None
 
@@ -38,7 +43,7 @@ def torch_notebook_gate(path: Path, missing: bool, ci: bool) -> tuple[str, str] 
 def pytest_runtest_setup(item):
     """Before nbval starts a kernel for a torch notebook's first cell: skip it (or fail, under CI)."""
     path = Path(str(getattr(item, "path", item.fspath)))
-    ci = os.environ.get("CI", "").strip().lower() in ("true", "1")
-    gate = torch_notebook_gate(path, path.name in TORCH_NOTEBOOKS and torch_missing(), ci)
+    gate = torch_notebook_gate(path, path.name in TORCH_NOTEBOOKS and torch_missing(),
+                               running_in_ci())
     if gate is not None:
         (pytest.fail if gate[0] == "fail" else pytest.skip)(gate[1])

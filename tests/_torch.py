@@ -9,16 +9,12 @@ policy for a missing Chromium.
 
 from __future__ import annotations
 
-import os
-
 import pytest
+
+from conftest import running_in_ci  # the one reading of the CI variable (repository root)
 
 INSTALL = 'pip install -e ".[crosscheck]"'
 
-
-def running_in_ci() -> bool:
-    """True when the environment variable CI is ``true`` or ``1`` (any case)."""
-    return os.environ.get("CI", "").strip().lower() in ("true", "1")
 
 
 def require_torch():

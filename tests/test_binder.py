@@ -21,6 +21,8 @@ import pytest
 from packaging.requirements import Requirement
 from test_packaging import pyproject
 
+from conftest import running_in_ci
+
 ROOT = Path(__file__).resolve().parent.parent
 BINDER = ROOT / "binder"
 LOCK = ROOT / "requirements" / "lock.txt"
@@ -129,7 +131,7 @@ def test_binder_environment_installs_with_plain_pip_and_runs_lesson_00(tmp_path)
     if install.returncode != 0:
         unreachable = re.search(r"(Could not fetch URL|NewConnectionError|Temporary failure in name "
                                 r"resolution|No matching distribution found)", install.stderr)
-        if unreachable and os.environ.get("CI") != "true":
+        if unreachable and not running_in_ci():
             pytest.skip(f"the package registry is not reachable: {unreachable[0]}")
         pytest.fail(f"pip install -r binder/requirements.txt failed:\n{install.stderr[-3000:]}")
     size_mb = directory_size(env_dir) / 1e6

@@ -35,6 +35,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import running_in_ci
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "11_gradient_explorer.ipynb"
 LESSON_01 = ROOT / "notebooks" / "01_chain_rule_decay.ipynb"
@@ -70,7 +72,7 @@ def require_browser():
         missing.append(f"Chromium at {CHROMIUM} (apt-get install chromium)")
     if missing:
         reason = "the browser test needs " + " and ".join(missing)
-        if os.environ.get("CI") == "true":
+        if running_in_ci():
             pytest.fail(f"{reason}; CI=true, so a missing browser is a failure, not a skip")
         pytest.skip(reason)
 

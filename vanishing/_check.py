@@ -62,6 +62,13 @@ def positive_int(value: object, name: str) -> int:
     return int(value)
 
 
+def flag(value: object, name: str) -> bool:
+    """``value`` as a bool (True, False or a NumPy bool), or a clear TypeError."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
 def seed(value: object, name: str = "seed") -> int:
     """A random seed: an int >= 0, or a clear TypeError / ValueError."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):

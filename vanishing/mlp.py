@@ -531,9 +531,6 @@ def compare_profiles(depth: int = 20, width: int = 64, batch: int = 64,
         raise ValueError("activations must name at least one activation")
     for name in names:
         act.get(name, "activations")
-    for flag, label in ((batchnorm, "batchnorm"), (residual, "residual")):
-        if not isinstance(flag, (bool, np.bool_)):
-            raise TypeError(f"{label} must be True or False, got {flag!r}")
-    return {label: gradient_profile(depth, width, batch, name, init, bool(batchnorm),
-                                    bool(residual), seed)
+    batchnorm, residual = _check.flag(batchnorm, "batchnorm"), _check.flag(residual, "residual")
+    return {label: gradient_profile(depth, width, batch, name, init, batchnorm, residual, seed)
             for label, name in zip(_panel_labels(names), names)}

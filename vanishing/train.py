@@ -38,6 +38,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _check, losses, optim
+from .mlp import _norm  # the Frobenius norm, as one BLAS dot product
 from .table import Table
 
 if TYPE_CHECKING:
@@ -216,9 +217,3 @@ class _Recorder:
                                grad_norm=layers["grad_norm"], update_ratio=layers["update_ratio"],
                                delta_rms=layers["delta_rms"] if self.has_delta else None,
                                layers=self.names)
-
-
-def _norm(M: np.ndarray) -> float:
-    """The Frobenius norm sqrt(sum of squares), as one BLAS dot product."""
-    flat = M.ravel()
-    return float(np.sqrt(np.dot(flat, flat)))

@@ -79,13 +79,11 @@ def _checked_settings(depth: int, width: int, batch: int, activations: str | Seq
     for a in activations:
         _check.choice(a, "activations", act.names())
     _check.choice(init, "init", INITS)
-    for flag, name in ((batchnorm, "batchnorm"), (residual, "residual")):
-        if not isinstance(flag, (bool, np.bool_)):
-            raise TypeError(f"{name} must be True or False, got {flag!r}")
     s: dict[str, Any] = dict(depth=_check.positive_int(depth, "depth"),
                              width=_check.positive_int(width, "width"),
                              batch=_check.positive_int(batch, "batch"), activations=activations,
-                             init=init, batchnorm=bool(batchnorm), residual=bool(residual),
+                             init=init, batchnorm=_check.flag(batchnorm, "batchnorm"),
+                             residual=_check.flag(residual, "residual"),
                              seed=_check.seed(seed))
     profile_budget(s["depth"], s["width"], s["batch"])
     return s
