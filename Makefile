@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab teach test test-portable lock notebooks exercises grade student-release bench lint clean site
+.PHONY: lab teach test test-portable lock notebooks exercises grade student-release bench bench-grid lint clean site
 
 # one BLAS thread per process: the test run already uses both cores (pytest -n 2)
 export OPENBLAS_NUM_THREADS ?= 1
@@ -76,6 +76,13 @@ student-release:
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# ours against PyTorch (the crosscheck extra) on grids of MLPs and recurrent nets, and peak memory;
+# each prints a table with its worst ratio last (about 20 minutes on 2 cores)
+bench-grid: $(STAMP)
+	$(BIN)/python benchmarks/grid.py
+	$(BIN)/python benchmarks/memory.py
+	$(BIN)/python benchmarks/recurrent_vs_torch.py
 
 # the static course site from the stored outputs (no execution) into _build/site;
 # `make site SITE_SOLUTIONS=0` leaves the instructors' solutions out

@@ -1,6 +1,6 @@
 """Time the per-layer gradient profile of a 50-layer, width-64 MLP on a batch of 128 (float64).
 
-Ours (vanishing.mlp: forward, manual backward, per-layer statistics) beside
+Ours (vanishing.mlp.layer_statistics: forward, manual backward, per-layer statistics) beside
 PyTorch CPU autograd doing the same work, when torch is importable. Both on
 one thread, and *alternating*: repeat k times ours then torch, so that a change in the
 machine's load lands on both sides rather than on one. Prints one line per contender
@@ -39,16 +39,14 @@ def timed_pair(fn_a, fn_b, repeats=REPEATS):
 
 
 def ours(activation, init):
-    from vanishing import losses
-    from vanishing.mlp import MLP, gradient_profile
+    from vanishing.mlp import MLP, gradient_profile, layer_statistics
 
     net = MLP([WIDTH] * (DEPTH + 1), activation=activation, init=init, seed=0)
     rng = np.random.default_rng(1)
     X, Y = rng.standard_normal((BATCH, WIDTH)), rng.standard_normal((BATCH, WIDTH))
 
     def step():
-        _, g = losses.mse(net.forward(X), Y)
-        return net.stats(net.backward(g))
+        return layer_statistics(net, X, Y)
 
     end_to_end = timed(lambda: gradient_profile(DEPTH, WIDTH, BATCH, activation, init))
     return net, X, Y, step, end_to_end

@@ -195,6 +195,8 @@ SPECS = {
                                                        seed=seed)),
                              dict(depth=2, width=3, batch=4, activation="sigmoid",
                                   init="xavier_normal", seed=0)),
+    "mlp.layer_statistics": (lambda X, Y, title: str(mlp.layer_statistics(_net(), X, Y, title)),
+                             dict(X=X2, Y=Y2, title="t")),
     "normalization.layer_norm": (normalization.layer_norm, dict(X=X2, gamma=None, beta=None,
                                                                 eps=1e-5)),
     "normalization.layer_norm_backward": (normalization.layer_norm_backward,

@@ -1,6 +1,7 @@
 """The MLP: backward pass against finite differences for every combination, batch norm, statistics."""
 
 import math
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -9,7 +10,17 @@ from _torch import require_torch
 from vanishing import activations as act
 from vanishing import init, losses
 from vanishing.gradcheck import numerical_gradient, relative_error
-from vanishing.mlp import EPS, MLP, MOMENTUM, NetworkStats, gradient_profile
+from vanishing.mlp import (
+    EPS,
+    MLP,
+    MOMENTUM,
+    NetworkStats,
+    compare_profiles,
+    gradient_profile,
+    layer_statistics,
+    weight_gradient,
+    weight_gradient_norm,
+)
 
 SIZES = [3, 4, 4, 4, 2]
 BATCH = 5
@@ -526,3 +537,122 @@ def test_preactivations_are_copies_of_the_last_forward_pass():
 def test_preactivations_before_any_forward_pass_raise_a_clear_error():
     with pytest.raises(ValueError, match=r"call forward\(X\) before preactivations"):
         MLP([2, 2, 1]).preactivations()
+
+
+# --- the fast statistics pass ----------------------------------------------------
+
+FIELDS = ("grad_norm", "delta_rms", "act_mean", "act_std", "saturated", "dead")
+
+
+@pytest.mark.parametrize("activation", act.names())
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("residual", [False, True])
+@pytest.mark.parametrize("batch", [1, 2, 7])
+def test_layer_statistics_equal_the_plain_forward_backward_and_stats(activation, mode, residual,
+                                                                     batch):
+    if mode == "batchnorm-train" and batch == 1:
+        return                                        # refused by both (see the test below)
+    net = make_net(activation, "he_normal", mode, residual, sizes=[3, 5, 5, 5, 4, 2])
+    X, Y = data(batch=batch, n_out=2)
+    fast = layer_statistics(net, X, Y)
+    plain = net.stats(net.loss_and_gradients(X, Y, "mse")[1])
+    for name in FIELDS:
+        np.testing.assert_allclose(getattr(fast, name), getattr(plain, name), rtol=1e-12,
+                                   atol=1e-15, err_msg=name)
+
+
+def test_layer_statistics_count_dead_and_saturated_units_like_stats():
+    net = MLP([4, 6, 6, 1], activation="relu", seed=0)
+    net.biases[0][:3] = -100.0                        # three dead units in layer 1
+    X, Y = data(batch=9, n_in=4, n_out=1)
+    fast = layer_statistics(net, X, Y)
+    assert fast.dead[0] == pytest.approx(0.5)
+    np.testing.assert_array_equal(fast.dead, net.stats(net.loss_and_gradients(X, Y)[1]).dead)
+    big = MLP([4, 6, 1], activation="sigmoid", init=init.normal(10.0), seed=0)
+    fast = layer_statistics(big, X, Y)
+    assert fast.saturated[0] > 0.5
+    np.testing.assert_array_equal(fast.saturated,
+                                  big.stats(big.loss_and_gradients(X, Y)[1]).saturated)
+
+
+def test_layer_statistics_name_an_overflow_and_a_bad_batch():
+    with pytest.raises(ValueError, match="overflows float64 at layer 4"):
+        layer_statistics(MLP([2, 3, 3, 3, 1], init=init.constant(1e100)), np.ones((1, 2)),
+                         np.ones((1, 1)))
+    net = MLP([2, 2, 1], activation="linear", init=init.constant(1.0), batchnorm=True)
+    with pytest.raises(ValueError, match="batch norm of layer 1"):
+        layer_statistics(net, np.array([[1e200, 0.0], [-1e200, 0.0]]), np.ones((2, 1)))
+    with pytest.raises(ValueError, match="at least 2 rows"):
+        layer_statistics(net, np.ones((1, 2)), np.ones((1, 1)))
+    with pytest.raises(ValueError, match="Y must have shape"):
+        layer_statistics(net, np.ones((3, 2)), np.ones((3, 2)))
+    with pytest.raises(TypeError, match="net must be an MLP"):
+        layer_statistics("MLP([2, 1])", np.ones((3, 2)), np.ones((3, 1)))
+
+
+def test_gradient_profile_is_the_plain_pass_on_its_network():
+    p = gradient_profile(6, 8, 5, activation="tanh", batchnorm=True, seed=3)
+    net = MLP([8] * 7, activation="tanh", init="xavier_normal", batchnorm=True, seed=3)
+    rng = np.random.default_rng([3, 1])
+    X, Y = rng.standard_normal((5, 8)), rng.standard_normal((5, 8))
+    plain = net.stats(net.loss_and_gradients(X, Y)[1])
+    np.testing.assert_allclose(p.grad_norm, plain.grad_norm, rtol=1e-12)
+
+
+def test_compare_profiles_equal_one_profile_per_activation_bit_for_bit():
+    both = compare_profiles(depth=5, width=6, batch=4, activations=("sigmoid", "relu", "sigmoid"),
+                            batchnorm=True, residual=True)
+    for label, name in zip(both, ("sigmoid", "relu", "sigmoid")):
+        alone = gradient_profile(5, 6, 4, name, "he_normal", batchnorm=True, residual=True)
+        for field in FIELDS:
+            np.testing.assert_array_equal(getattr(both[label], field), getattr(alone, field))
+        assert both[label].title == alone.title
+
+
+def peak_bytes(fn):
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("residual", [False, True])
+def test_layer_statistics_keep_at_most_half_the_memory_of_the_plain_pass(residual):
+    """The plain pass keeps Z, f(U), f' and delta of every layer; the fast one f(U) (and the
+    residual sum). NumPy reports its arrays to tracemalloc."""
+    net = MLP([32] * 41, activation="sigmoid", residual=residual, seed=0)
+    X, Y = data(batch=256, n_in=32, n_out=32)
+    plain = peak_bytes(lambda: net.stats(net.loss_and_gradients(X, Y)[1]))
+    fast = peak_bytes(lambda: layer_statistics(net, X, Y))
+    activations = 40 * X.nbytes                       # one (batch, width) array per layer
+    assert fast < (2.3 if residual else 1.3) * activations < 0.5 * plain
+
+
+def test_weight_gradient_at_batch_one_is_the_outer_product_exactly():
+    rng = np.random.default_rng(0)
+    delta, A = rng.standard_normal((1, 5)), rng.standard_normal((1, 3))
+    np.testing.assert_array_equal(weight_gradient(delta, A), delta.T @ A)
+    delta, A = rng.standard_normal((4, 5)), rng.standard_normal((4, 3))
+    np.testing.assert_allclose(weight_gradient(delta, A), delta.T @ A, rtol=1e-14)
+
+
+@pytest.mark.parametrize("batch,n_out,n_in", [(1, 9, 7), (3, 40, 50), (8, 64, 64), (2, 300, 1)])
+def test_weight_gradient_norm_equals_the_norm_of_the_formed_product(batch, n_out, n_in):
+    rng = np.random.default_rng(batch)
+    delta, A = rng.standard_normal((batch, n_out)), rng.standard_normal((batch, n_in))
+    assert weight_gradient_norm(delta, A) == pytest.approx(np.linalg.norm(delta.T @ A), rel=1e-13)
+
+
+def test_weight_gradient_norm_forms_the_product_when_outer_products_cancel():
+    """delta = [d, -d], A = [a, a]: the product is 0 (up to one rounding per entry); the Gram
+    route would give noise of the size of sqrt(eps) |d| |a|, so the error bound sends it to
+    the formed product."""
+    rng = np.random.default_rng(0)
+    d, a = rng.standard_normal(40), rng.standard_normal(50)
+    scale = np.linalg.norm(d) * np.linalg.norm(a)
+    assert weight_gradient_norm(np.array([d, -d]), np.array([a, a])) < 1e-15 * scale
+    near = np.array([d, -d * (1 + 1e-9)])
+    assert weight_gradient_norm(near, np.array([a, a])) == pytest.approx(
+        np.linalg.norm(near.T @ np.array([a, a])), rel=1e-9)

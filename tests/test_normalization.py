@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 
 from vanishing.gradcheck import numerical_gradient, relative_error
-from vanishing.normalization import EPS, layer_norm, layer_norm_backward
+from vanishing.normalization import (
+    EPS,
+    layer_norm,
+    layer_norm_backward,
+    standardise,
+    standardise_backward,
+    sums,
+    sums_of_products,
+)
 
 
 def batch(shape=(5, 7), seed=0):
@@ -78,3 +86,42 @@ def test_bad_inputs_name_the_parameter():
         layer_norm_backward(np.ones((2, 4)), np.ones((2, 3)))
     with pytest.raises(ValueError, match="only finite"):
         layer_norm(np.array([[1.0, np.nan]]))
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+def test_sums_and_sums_of_products_equal_numpy_along_either_axis(axis):
+    rng = np.random.default_rng(0)
+    A, B = rng.standard_normal((7, 3)), rng.standard_normal((7, 3))
+    np.testing.assert_allclose(sums(A, axis), A.sum(axis=axis), rtol=1e-13)
+    np.testing.assert_allclose(sums_of_products(A, B, axis), (A * B).sum(axis=axis), rtol=1e-13)
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+def test_standardise_matches_the_textbook_formula(axis):
+    X = np.random.default_rng(1).normal(3.0, 2.0, (6, 4))
+    Xhat, mu, var, inv_std = standardise(X, axis, EPS)
+    want = (X - X.mean(axis, keepdims=True)) / np.sqrt(X.var(axis, keepdims=True) + EPS)
+    np.testing.assert_allclose(Xhat, want, rtol=1e-12)
+    np.testing.assert_allclose(var, X.var(axis, keepdims=True), rtol=1e-12)
+    np.testing.assert_allclose(inv_std, 1 / np.sqrt(var + EPS), rtol=1e-15)
+
+
+@pytest.mark.parametrize("big", [1e152, 1e160, 1e300])
+def test_standardise_survives_entries_whose_squares_overflow(big):
+    with np.errstate(all="raise"):
+        Xhat, mu, var, _ = standardise(np.array([[big, -big]]), axis=1, eps=EPS)
+    np.testing.assert_allclose(Xhat, [[1.0, -1.0]], rtol=1e-12)
+    assert mu[0, 0] == 0.0 and (np.isinf(var[0, 0]) or var[0, 0] == pytest.approx(big * big))
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+def test_standardise_backward_matches_finite_differences(axis):
+    rng = np.random.default_rng(2)
+    X, R = rng.standard_normal((5, 4)), rng.standard_normal((5, 4))
+
+    def out():
+        return float(np.sum(standardise(X, axis, EPS)[0] * R))
+
+    Xhat, _, _, inv_std = standardise(X, axis, EPS)
+    analytic = standardise_backward(R, Xhat, inv_std, axis)
+    assert relative_error(analytic, numerical_gradient(out, X)) < 1e-6

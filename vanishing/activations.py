@@ -54,11 +54,16 @@ def sigmoid(z: npt.ArrayLike) -> np.ndarray:
 
     The last form is the first one for z >= 0 and the second for z < 0, so
     ``exp`` only ever sees a non-positive argument: no overflow, even at
-    z = -1e4, and full relative precision in both tails.
+    z = -1e4, and full relative precision in both tails. The work happens in two
+    arrays, in place (each new array costs page faults on a large batch).
     """
     z = _float(z)
-    e = np.exp(-np.abs(z))                       # one exp: e^{-|z|} in (0, 1]
-    return np.where(z >= 0, 1.0, e) / (1.0 + e)  # numerator e^{min(z, 0)}: 1 or e
+    e = np.abs(z, out=np.empty(np.shape(z)))
+    np.exp(np.negative(e, out=e), out=e)         # one exp: e^{-|z|} in (0, 1], in place
+    denominator = 1.0 + e
+    # numerator e^{min(z, 0)}: max(e, 1) = 1 where z >= 0 (as e <= 1), max(e, 0) = e elsewhere
+    np.maximum(e, z >= 0, out=e)
+    return np.divide(e, denominator, out=e)[()]  # [()]: a number in, a number out
 
 
 def sigmoid_prime(z: npt.ArrayLike) -> np.ndarray:
@@ -171,9 +176,10 @@ def linear_prime(z: npt.ArrayLike) -> np.ndarray:
 class Activation:
     """An activation function with everything backprop needs.
 
-    ``prime(z)`` is f'(z) from the pre-activation. ``prime_from(z, a)`` is the
-    same value computed as cheaply as possible from z and a = f(z) (for
-    example sigma' = a(1 - a)): the MLP's backward pass uses it.
+    ``prime(z)`` is f'(z) from the pre-activation. ``prime_from(a)`` is the
+    same value computed from the output a = f(z) alone (sigma' = a(1 - a),
+    tanh' = 1 - a^2, ReLU' = [a > 0]), as autograd frameworks do: a forward pass
+    then needs to keep only f(z) for the backward pass.
     ``peak_prime`` is the largest value of f', ``saturates`` says whether f'
     tends to 0 on both sides (sigmoid, tanh).
     """
@@ -181,7 +187,7 @@ class Activation:
     name: str
     f: Callable[[npt.ArrayLike], np.ndarray]
     prime: Callable[[npt.ArrayLike], np.ndarray]
-    prime_from: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    prime_from: Callable[[np.ndarray], np.ndarray]
     log10_prime: Callable[[npt.ArrayLike], np.ndarray]
     peak_prime: float
     saturates: bool
@@ -202,19 +208,32 @@ def _log10_abs(prime: Callable[[npt.ArrayLike], np.ndarray]
     return log10_prime
 
 
+def _sigmoid_prime_from(a: np.ndarray) -> np.ndarray:
+    """sigma' = a (1 - a) from a = sigma(z), in one new array."""
+    out = 1.0 - a
+    out *= a
+    return out
+
+
+def _tanh_prime_from(a: np.ndarray) -> np.ndarray:
+    """tanh' = 1 - a^2 from a = tanh(z), in one new array."""
+    out = np.multiply(a, a, out=np.empty(np.shape(a)))
+    return np.subtract(1.0, out, out=out)[()]      # [()]: a number in, a number out
+
+
 _REGISTRY = {
-    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_prime, lambda z, a: a * (1.0 - a),
+    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_prime, _sigmoid_prime_from,
                           log10_sigmoid_prime, 0.25, True, "1 / (1 + exp(-z))"),
-    "tanh": Activation("tanh", tanh, tanh_prime, lambda z, a: 1.0 - a * a,
+    "tanh": Activation("tanh", tanh, tanh_prime, _tanh_prime_from,
                        log10_tanh_prime, 1.0, True, "tanh(z)"),
-    "relu": Activation("relu", relu, relu_prime, lambda z, a: (z > 0).astype(np.float64),
+    "relu": Activation("relu", relu, relu_prime, lambda a: (a > 0).astype(np.float64),
                        _log10_abs(relu_prime), 1.0, False, "max(0, z)"),
     "leaky_relu": Activation("leaky_relu", leaky_relu, leaky_relu_prime,
-                             lambda z, a: np.where(z > 0, 1.0, 0.01),
+                             lambda a: np.where(a > 0, 1.0, 0.01),
                              _log10_abs(leaky_relu_prime), 1.0, False, "max(0.01 z, z)"),
-    "elu": Activation("elu", elu, elu_prime, lambda z, a: np.where(z > 0, 1.0, a + 1.0),
+    "elu": Activation("elu", elu, elu_prime, lambda a: np.where(a > 0, 1.0, a + 1.0),
                       _log10_abs(elu_prime), 1.0, False, "z if z > 0 else exp(z) - 1"),
-    "linear": Activation("linear", linear, linear_prime, lambda z, a: np.ones_like(z),
+    "linear": Activation("linear", linear, linear_prime, lambda a: np.ones_like(a),
                          _log10_abs(linear_prime), 1.0, False, "z"),
 }
 
