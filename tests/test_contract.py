@@ -324,9 +324,9 @@ SPECS.update({
     "latching.Latch.median_log10_gradient": (
         lambda t: latching.hold_bit(2.0, 0.3, 5, runs=4).median_log10_gradient(t), dict(t=5)),
 })
-SPECS["recurrent.GRU"] = (lambda n_hidden, update_bias: repr(recurrent.GRU(1, n_hidden,
-                                                                           update_bias=update_bias)),
-                          dict(n_hidden=3, update_bias=1.0))
+SPECS["recurrent.GRU"] = (lambda n_hidden, update_bias, reset: repr(recurrent.GRU(
+    1, n_hidden, update_bias=update_bias, reset=reset)),
+                          dict(n_hidden=3, update_bias=1.0, reset="after"))
 # lessons 04 and 05: PReLU, the gain of an activation, symmetry between units
 _prelu, _gain, _symmetry = (importlib.import_module(f"vanishing.{m}") for m in ("prelu", "gain", "symmetry"))
 _SLOPES3 = np.array([0.25, 0.5, -0.125])

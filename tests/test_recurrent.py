@@ -17,7 +17,7 @@ from vanishing.recurrent import (
 from vanishing.train import fit
 
 CELLS = [("rnn", {}), ("rnn", {"activation": "relu"}), ("lstm", {"forget_bias": 0.7}),
-         ("gru", {"update_bias": 0.5})]
+         ("gru", {"update_bias": 0.5}), ("gru", {"update_bias": 0.5, "reset": "after"})]
 
 
 def _small_problem(seed=1, batch=3, T=5, n_in=2, n_out=2):
@@ -69,7 +69,7 @@ def _out_from_state(net, X, y, t, h=None, c=None):
     U = net._input_terms(X)
     state = net._zero_state(X.shape[0])
     for s in range(t):
-        state, _ = net._step(U[:, s], state)
+        state, _ = net._step(U[s], state)
     if h is not None:
         state = (h,) + state[1:]
     if c is not None:
@@ -91,7 +91,7 @@ def test_dh_t_is_the_total_derivative_of_out_with_respect_to_h_t(cell, t):
         state = (h_t,) + extra
         U = net._input_terms(X)
         for s in range(t, X.shape[1]):
-            state, _ = net._step(U[:, s], state)
+            state, _ = net._step(U[s], state)
         return losses.bce_with_logits(state[0] @ net.W_hy.T + net.b_y, y)[0]
 
     assert relative_error(grads.dh[:, t - 1], numerical_gradient(out, h_t)) < 1e-6
@@ -103,16 +103,72 @@ def test_lstm_dc_t_is_the_total_derivative_of_out_with_respect_to_c_t(t):
     net = _jitter(LSTM(2, 4, 2, seed=3))
     _, grads = net.loss_and_gradients(X, y)
     _, c_t = (a.copy() for a in _out_from_state(net, X, y, t))
-    o_t = net._step(net._input_terms(X)[:, t - 1], _out_from_state(net, X, y, t - 1))[1][4]
+    o_t = net._step(net._input_terms(X)[t - 1], _out_from_state(net, X, y, t - 1))[1][4]
 
     def out():                                     # c_t moves h_t = o_t tanh(c_t) too
         state = (o_t * np.tanh(c_t), c_t)
         U = net._input_terms(X)
         for s in range(t, X.shape[1]):
-            state, _ = net._step(U[:, s], state)
+            state, _ = net._step(U[s], state)
         return losses.bce_with_logits(state[0] @ net.W_hy.T + net.b_y, y)[0]
 
     assert relative_error(grads.dc[:, t - 1], numerical_gradient(out, c_t)) < 1e-6
+
+
+@pytest.mark.parametrize("t", [1, 3, 5])
+def test_reset_after_gru_dh_t_is_the_total_derivative_of_out(t):
+    X, y = _small_problem()
+    net = _jitter(GRU(2, 4, 2, reset="after", seed=3))
+    _, grads = net.loss_and_gradients(X, y)
+    h_t = _out_from_state(net, X, y, t)[0].copy()
+
+    def out():
+        state = (h_t,)
+        U = net._input_terms(X)
+        for s in range(t, X.shape[1]):
+            state, _ = net._step(U[s], state)
+        return losses.bce_with_logits(state[0] @ net.W_hy.T + net.b_y, y)[0]
+
+    assert relative_error(grads.dh[:, t - 1], numerical_gradient(out, h_t)) < 1e-6
+
+
+def test_reset_after_gru_has_one_more_bias_b_hh_after_the_gates():
+    before, after = GRU(2, 3, 2, seed=0), GRU(2, 3, 2, seed=0, reset="after")
+    assert "b_hh" not in before.params
+    assert list(after.params) == [*before.params][:9] + ["b_hh", "W_hy", "b_y"]
+    assert np.all(after.params["b_hh"] == 0.0)
+    X, y = _small_problem()
+    _, grads = after.loss_and_gradients(X, y)
+    assert [g.shape for g in grads.as_list()] == [p.shape for p in after.parameters()]
+    assert "reset='after'" in repr(after) and "reset" not in repr(before)
+
+
+def test_both_gru_variants_agree_when_the_reset_gate_is_open():
+    """r = 1 (a huge reset bias) and b_hh = 0: W_hh (r h) = r (W_hh h), so the outputs are equal."""
+    X, _ = _small_problem()
+    nets = [_jitter(GRU(2, 4, 2, seed=3)), GRU(2, 4, 2, reset="after")]
+    nets[0].set_param("b_r", np.full(4, 40.0))              # sigma(40) rounds to 1.0
+    for name, value in nets[0].params.items():              # the same weights, b_hh = 0
+        nets[1].set_param(name, value)
+    np.testing.assert_allclose(nets[0].forward(X), nets[1].forward(X), rtol=1e-13)
+    nets[1].set_param("b_hh", np.full(4, 0.5))
+    assert np.max(np.abs(nets[0].forward(X) - nets[1].forward(X))) > 1e-3
+
+
+def test_the_gru_reset_option_is_validated():
+    with pytest.raises(ValueError, match="reset must be one of"):
+        GRU(1, 3, reset="middle")
+    with pytest.raises(TypeError, match="reset"):
+        GRU(1, 3, reset=True)
+
+
+def test_bptt_results_are_batch_first_whatever_the_storage():
+    X, y = _small_problem(batch=3, T=5)
+    net = _jitter(LSTM(2, 4, 2, seed=3))
+    _, grads = net.loss_and_gradients(X, y)
+    assert grads.dh.shape == grads.dc.shape == grads.gates["f"].shape == (3, 5, 4)
+    G = losses.bce_with_logits(net.forward(X), y)[1]
+    np.testing.assert_allclose(grads.dh[:, -1], G @ net.W_hy, rtol=1e-14)  # dOut/dh_T, per sequence
 
 
 def test_backward_returns_every_parameter_in_parameter_order():

@@ -432,6 +432,28 @@ def test_the_gru_differs_from_torch_nn_gru_only_where_the_reset_gate_acts(torch)
     assert difference > 1e-3, "the package's GRU should differ from torch.nn.GRU"
 
 
+def test_the_reset_after_gru_equals_torch_nn_gru_with_b_hn_as_b_hh(torch):
+    """GRU(reset="after") is torch.nn.GRU's form: torch's b_hn (inside r * (W_hn h + b_hn)) is the
+    package's b_hh; torch's hidden biases of r and z only add to b_r and b_z, so they are 0 here."""
+    net = recurrent(GRU, update_bias=0.5, reset="after")
+    layer = torch.nn.GRU(N_IN, N_HIDDEN, batch_first=True, dtype=torch.float64)
+    copy_into(torch, layer, net, "rzh")
+    n = N_HIDDEN
+    with torch.no_grad():
+        layer.bias_hh_l0[2 * n:] = torch.tensor(net.params["b_hh"])
+    X, G = sequences()
+    y, W_hy, b_y = torch_layer_readout(torch, net, layer, X, G)
+    close(net.forward(X), y, "readout y")
+    grads = net.backward(G)
+    for j, g in enumerate("rzh"):
+        rows = slice(j * n, (j + 1) * n)
+        close(grads.params[f"W_x{g}"], layer.weight_ih_l0.grad[rows], f"dOut/dW_x{g}")
+        close(grads.params[f"W_h{g}"], layer.weight_hh_l0.grad[rows], f"dOut/dW_h{g}")
+        close(grads.params[f"b_{g}"], layer.bias_ih_l0.grad[rows], f"dOut/db_{g}")
+    close(grads.params["b_hh"], layer.bias_hh_l0.grad[2 * n:], "dOut/db_hh (torch's b_hn)")
+    close(grads.params["W_hy"], W_hy.grad, "dOut/dW_hy")
+
+
 # --- initialisation ---------------------------------------------------------------------------
 
 def torch_scheme(torch, scheme):

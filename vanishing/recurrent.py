@@ -32,6 +32,8 @@ Three cells (column-vector notation, :math:`\odot` is the elementwise product):
       h_t = z_t \odot h_{t-1} + (1 - z_t) \odot \tilde h_t
 
   (here :math:`z_t` near 1 *keeps* the old state; some texts swap z and 1 - z).
+  ``GRU(reset="after")`` is the variant of ``torch.nn.GRU`` and cuDNN,
+  :math:`\tilde h_t = \tanh(W_{xh} x_t + b_h + r_t \odot (W_{hh} h_{t-1} + b_{hh}))`.
 
 Every network reads its last hidden state with a linear layer,
 :math:`y = W_{hy} h_T + b_y` (logits for binary cross-entropy, or values for MSE).
@@ -187,6 +189,7 @@ class RecurrentNetwork:
     gates: tuple[str, ...] = ("h",)    # the blocks of the stacked arrays, in order
     cell_state: bool = False                 # the LSTM also carries c_t
     weight_names: tuple[str, ...] = ("W_x", "W_h", "W_hy")   # the "layers" of `weights`
+    extra_names: tuple[str, ...] = ()        # parameters beyond the gates' blocks (GRU: b_hh)
 
     def __init__(self, n_in: int, n_hidden: int, n_out: int = 1,
                  recurrent_init: str = "orthogonal", recurrent_scale: float = 1.0,
@@ -215,14 +218,19 @@ class RecurrentNetwork:
         self.W_hy = init_.draw(scheme, n_h, self.n_out, rng, "input_init")
         self.b_y = np.zeros(self.n_out)
         self._init_biases()
-        self.params = self._named(self.W_x, self.W_h, self.b, self.W_hy, self.b_y)
+        self.params = self._named(self.W_x, self.W_h, self.b, self.W_hy, self.b_y,
+                                  *self._extra_params())
         self._cache: tuple[np.ndarray, list[_State], np.ndarray] | None = None   # X, caches, h_T
 
     def _init_biases(self) -> None:
         """Cells with a special gate bias (the LSTM's forget gate) set it here."""
 
+    def _extra_params(self) -> tuple[np.ndarray, ...]:
+        """Parameters beyond the stacked W_x, W_h, b (the reset-after GRU's b_hh), in order."""
+        return ()
+
     def _named(self, W_x: np.ndarray, W_h: np.ndarray, b: np.ndarray, W_hy: np.ndarray,
-               b_y: np.ndarray) -> dict[str, np.ndarray]:
+               b_y: np.ndarray, *extra: np.ndarray) -> dict[str, np.ndarray]:
         """Textbook names -> views into the stacked arrays (W_x* , W_h*, b_* per gate)."""
         n = self.n_hidden
         out: dict[str, np.ndarray] = {}
@@ -231,6 +239,7 @@ class RecurrentNetwork:
             out[f"W_x{gate}"] = W_x[rows]
             out[f"W_h{gate}"] = W_h[rows]
             out[f"b_{gate}"] = b[rows]
+        out.update(zip(self.extra_names, extra))
         out["W_hy"], out["b_y"] = W_hy, b_y
         return out
 
@@ -245,22 +254,30 @@ class RecurrentNetwork:
     def _zero_state(self, batch: int) -> _State:
         return (np.zeros((batch, self.n_hidden)),)
 
+    def _du_blocks(self) -> int:
+        """How many (batch, n_h) blocks ``_step_backward``'s third result has (one per gate)."""
+        return len(self.gates)
+
     def _input_terms(self, X: np.ndarray) -> np.ndarray:
-        r""":math:`u_t = W_x x_t + b` for every t at once: shape (batch, T, k n_h)."""
-        batch, T, n_in = X.shape
-        return (X.reshape(batch * T, n_in) @ self.W_x.T + self.b).reshape(batch, T, -1)
+        r""":math:`u_t = W_x x_t + b` for every t at once, time-major: shape (T, batch, k n_h).
+
+        ``U[t-1]`` is :math:`u_t` for the whole batch, one contiguous block (the loop reads it).
+        """
+        U = _time_major(X) @ self.W_x.T
+        U += self.b                                        # in place: U can be large
+        return U
 
     def _weight_gradients(self, X: np.ndarray, dU: np.ndarray,
-                          caches: list[_State]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        r"""Sums over t of the per-step outer products: dW_x, dW_h, db (stacked).
+                          caches: list[_State]) -> tuple[np.ndarray, ...]:
+        r"""Sums over t of the per-step outer products: dW_x, dW_h, db (stacked), then any extra.
 
         :math:`\partial\,\mathrm{Out}/\partial W_x = \sum_t \bar u_t x_t^\top`,
         :math:`\partial\,\mathrm{Out}/\partial W_h = \sum_t \bar u_t h_{t-1}^\top`,
         :math:`\partial\,\mathrm{Out}/\partial b = \sum_t \bar u_t`, each also summed over the
         batch: one matrix product over all (example, step) pairs.
         """
-        H_prev = np.stack([c[0] for c in caches], axis=1)                 # (batch, T, n_h)
-        return _sum_outer(dU, X), _sum_outer(dU, H_prev), dU.sum(axis=(0, 1))
+        H_prev = np.stack([c[0] for c in caches])                         # (T, batch, n_h)
+        return _sum_outer(dU, _time_major(X)), _sum_outer(dU, H_prev), dU.sum(axis=(0, 1))
 
     # parameters
     def parameters(self) -> list[np.ndarray]:
@@ -309,7 +326,7 @@ class RecurrentNetwork:
         state = self._zero_state(X.shape[0])
         caches: list[_State] = []
         for t in range(X.shape[1]):                        # t = 1..T in the math
-            state, cache = self._step(U[:, t], state)
+            state, cache = self._step(U[t], state)
             caches.append(cache)
         h_T = state[0]
         self._cache = (X, caches, h_T)
@@ -341,22 +358,28 @@ class RecurrentNetwork:
             raise ValueError(f"grad_output must have the output's shape "
                              f"{(h_T.shape[0], self.n_out)}, got {G.shape}")
         batch, T = X.shape[:2]
-        dh = np.empty((batch, T, self.n_hidden))
+        # per-step results are stored time-major (row t is one contiguous block) and handed
+        # back batch-first as transposed views: shape (batch, T, n_h), as documented
+        dh = np.empty((T, batch, self.n_hidden))
         dc = np.empty_like(dh) if self.cell_state else None
-        dU = np.empty((batch, T, len(self.gates) * self.n_hidden))
+        dU = np.empty((T, batch, self._du_blocks() * self.n_hidden))
         gates: dict[str, np.ndarray] = {}
         d_state: _State = ((G @ self.W_hy,)
                            + tuple(np.zeros_like(h_T) for _ in self._zero_state(1)[1:]))
         for t in range(T - 1, -1, -1):                     # dOut/dh_T first, then back in time
-            d_state, d_total, dU[:, t], step_gates = self._step_backward(d_state, caches[t])
-            dh[:, t] = d_total[0]
+            d_state, d_total, dU[t], step_gates = self._step_backward(d_state, caches[t])
+            dh[t] = d_total[0]
             if dc is not None:
-                dc[:, t] = d_total[1]
+                dc[t] = d_total[1]
             for name, value in step_gates.items():
-                gates.setdefault(name, np.empty_like(dh))[:, t] = value
-        dW_x, dW_h, db = self._weight_gradients(X, dU, caches)
-        params = self._named(dW_x, dW_h, db, G.T @ h_T, G.sum(axis=0))
-        return BPTTGradients(params=params, dh=dh, dc=dc, gates=gates)
+                if name not in gates:
+                    gates[name] = np.empty_like(dh)
+                gates[name][t] = value
+        dW_x, dW_h, db, *extra = self._weight_gradients(X, dU, caches)
+        params = self._named(dW_x, dW_h, db, G.T @ h_T, G.sum(axis=0), *extra)
+        return BPTTGradients(params=params, dh=_batch_first(dh),
+                             dc=None if dc is None else _batch_first(dc),
+                             gates={name: _batch_first(g) for name, g in gates.items()})
 
     def _check_y(self, y: npt.ArrayLike, batch: int) -> np.ndarray:
         y = _check.finite_array(y, "y", ndim=2)
@@ -395,8 +418,18 @@ class RecurrentNetwork:
 
 
 def _sum_outer(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    r""":math:`\sum_{b,t} A_{bt}^\top B_{bt}` for A (batch, T, m) and B (batch, T, n): shape (m, n)."""
+    r""":math:`\sum_{t,b} A_{tb}^\top B_{tb}` for A (T, batch, m) and B (T, batch, n): shape (m, n)."""
     return A.reshape(-1, A.shape[-1]).T @ B.reshape(-1, B.shape[-1])
+
+
+def _time_major(X: np.ndarray) -> np.ndarray:
+    """A batch-first (batch, T, n) array as a contiguous time-major (T, batch, n) copy."""
+    return np.ascontiguousarray(X.transpose(1, 0, 2))
+
+
+def _batch_first(A: np.ndarray) -> np.ndarray:
+    """A time-major (T, batch, n) array as a batch-first (batch, T, n) view."""
+    return A.transpose(1, 0, 2)
 
 
 class RNN(RecurrentNetwork):
@@ -536,22 +569,50 @@ class GRU(RecurrentNetwork):
 
     Along the direct path the gradient is multiplied by the update gate :math:`z_t`.
     ``update_bias`` initialises :math:`b_z` (positive: start by keeping the state).
+
+    ``reset="after"`` is the other common variant, the one of ``torch.nn.GRU`` and cuDNN:
+    the reset gate scales the recurrent product instead of the state that enters it,
+
+    .. math:: \tilde h_t = \tanh\big(W_{xh} x_t + b_h + r_t \odot (W_{hh} h_{t-1} + b_{hh})\big),
+
+    so all three recurrent products :math:`W_{h\cdot} h_{t-1}` are one matrix product
+    before the gates are known. Its recurrent term has its own bias :math:`b_{hh}` (torch's
+    ``b_hn``; zero at the start), which the reset gate scales too. Backward, with
+    :math:`m_t = W_{hh} h_{t-1} + b_{hh}`: :math:`\bar m = \bar a_h \odot r_t`,
+    :math:`\bar a_r = \bar a_h \odot m_t \odot r_t(1 - r_t)`, and
+    :math:`\bar h_{t-1} = \bar h_t \odot z_t + W_{hz}^\top \bar a_z + W_{hr}^\top \bar a_r + W_{hh}^\top \bar m`.
+    Both variants keep the old state with weight :math:`z_t`, as torch does.
+
     Parameters: W_x*, W_h*, b_* for * in z, r, h (blocks of the stacked arrays in that
-    order), then W_hy, b_y.
+    order), then b_hh (``reset="after"`` only), then W_hy, b_y.
+
+    >>> GRU(1, 3, reset="after").params["b_hh"].shape
+    (3,)
     """
 
     cell = "gru"
     gates = ("z", "r", "h")
 
     def __init__(self, n_in: int, n_hidden: int, n_out: int = 1, update_bias: float = 0.0,
-                 **kwargs: Any) -> None:
+                 reset: str = "before", **kwargs: Any) -> None:
         self.update_bias = _check.finite_float(update_bias, "update_bias")
+        self.reset = _check.choice(reset, "reset", ["before", "after"])
+        self.extra_names = ("b_hh",) if self.reset == "after" else ()
         super().__init__(n_in, n_hidden, n_out, **kwargs)
 
     def _init_biases(self) -> None:
         self.b[:self.n_hidden] = self.update_bias           # block 0 is the update gate
+        self.b_hh = np.zeros(self.n_hidden) if self.reset == "after" else None
+
+    def _extra_params(self) -> tuple[np.ndarray, ...]:
+        return () if self.b_hh is None else (self.b_hh,)
+
+    def _du_blocks(self) -> int:
+        return 3 if self.reset == "before" else 4          # reset after: also dOut/dm_t
 
     def _step(self, u: np.ndarray, state: _State) -> tuple[_State, _State]:
+        if self.reset == "after":
+            return self._step_reset_after(u, state)
         (h_prev,) = state
         n = self.n_hidden
         zr = gate(u[:, :2 * n] + h_prev @ self.W_h[:2 * n].T)
@@ -563,6 +624,8 @@ class GRU(RecurrentNetwork):
 
     def _step_backward(self, d_state: _State,
                        cache: _State) -> tuple[_State, _State, np.ndarray, dict[str, np.ndarray]]:
+        if self.reset == "after":
+            return self._step_backward_reset_after(d_state, cache)
         (dh,) = d_state                                    # dOut/dh_t, total
         h_prev, z, r, q, h_cand = cache
         n = self.n_hidden
@@ -571,22 +634,55 @@ class GRU(RecurrentNetwork):
         da_h = dh * (1.0 - z) * (1.0 - h_cand * h_cand)
         dq = da_h @ W_hh                                   # dOut/d(r * h_prev)
         da_r = dq * h_prev * r * (1.0 - r)
-        da_zr = np.concatenate([da_z, da_r], axis=1)
-        dh_prev = dh * z + dq * r + da_zr @ W_hz_hr
-        return (dh_prev,), (dh,), np.concatenate([da_zr, da_h], axis=1), {"z": z}
+        da = np.concatenate([da_z, da_r, da_h], axis=1)   # dOut/du_t, gates z, r, h
+        dh_prev = dh * z + dq * r + da[:, :2 * n] @ W_hz_hr
+        return (dh_prev,), (dh,), da, {"z": z}
+
+    def _step_reset_after(self, u: np.ndarray, state: _State) -> tuple[_State, _State]:
+        r"""One step of the reset-after variant: one product :math:`W_h h_{t-1}` for all gates."""
+        (h_prev,) = state
+        n = self.n_hidden
+        a = h_prev @ self.W_h.T                            # recurrent terms of z, r and h
+        zr = gate(u[:, :2 * n] + a[:, :2 * n])
+        z, r = zr[:, :n], zr[:, n:]
+        m = a[:, 2 * n:] + self.b_hh                       # m_t = W_hh h_{t-1} + b_hh
+        h_cand = np.tanh(u[:, 2 * n:] + r * m)
+        h = z * h_prev + (1.0 - z) * h_cand
+        return (h,), (h_prev, z, r, m, h_cand)
+
+    def _step_backward_reset_after(self, d_state: _State, cache: _State
+                                   ) -> tuple[_State, _State, np.ndarray, dict[str, np.ndarray]]:
+        """Backward through :meth:`_step_reset_after`; the blocks of dU are (z, r, m, h)."""
+        (dh,) = d_state
+        h_prev, z, r, m, h_cand = cache
+        n = self.n_hidden
+        da_z = dh * (h_prev - h_cand) * z * (1.0 - z)
+        da_h = dh * (1.0 - z) * (1.0 - h_cand * h_cand)
+        dm = da_h * r                                      # dOut/dm_t
+        da_r = da_h * m * r * (1.0 - r)
+        da = np.concatenate([da_z, da_r, dm, da_h], axis=1)
+        dh_prev = dh * z + da[:, :3 * n] @ self.W_h        # da_z, da_r, dm multiply W_h h_{t-1}
+        return (dh_prev,), (dh,), da, {"z": z}
 
     def _weight_gradients(self, X: np.ndarray, dU: np.ndarray,
-                          caches: list[_State]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        r"""As for the other cells, except that :math:`W_{hh}` multiplies :math:`r_t \odot h_{t-1}`."""
+                          caches: list[_State]) -> tuple[np.ndarray, ...]:
+        r"""As for the other cells, except that :math:`W_{hh}` multiplies :math:`r_t \odot h_{t-1}`
+        (reset before); reset after, dU's blocks are (z, r, m, h) and :math:`b_{hh}` gets
+        :math:`\sum_t \bar m_t`."""
         n = self.n_hidden
-        H_prev = np.stack([c[0] for c in caches], axis=1)
-        Q = np.stack([c[3] for c in caches], axis=1)                     # r_t * h_{t-1}
+        H_prev = np.stack([c[0] for c in caches])                         # (T, batch, n_h)
+        if self.reset == "after":            # one product for all four blocks, then pick z, r, h
+            z_r_h = np.r_[0:2 * n, 3 * n:4 * n]
+            dW_x, db = _sum_outer(dU, _time_major(X)), dU.sum(axis=(0, 1))
+            return (dW_x[z_r_h], _sum_outer(dU[..., :3 * n], H_prev), db[z_r_h], db[2 * n:3 * n])
+        Q = np.stack([c[3] for c in caches])                             # r_t * h_{t-1}
         dW_h = np.concatenate([_sum_outer(dU[..., :2 * n], H_prev),
                                _sum_outer(dU[..., 2 * n:], Q)])
-        return _sum_outer(dU, X), dW_h, dU.sum(axis=(0, 1))
+        return _sum_outer(dU, _time_major(X)), dW_h, dU.sum(axis=(0, 1))
 
     def __repr__(self) -> str:
-        return super().__repr__()[:-1] + f", update_bias={self.update_bias:g})"
+        extra = "" if self.reset == "before" else f", reset={self.reset!r}"
+        return super().__repr__()[:-1] + f", update_bias={self.update_bias:g}{extra})"
 
 
 CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
