@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "vanishing"
-VIEWS = {"plots", "widgets"}
+VIEWS = {"plots", "widgets", "_stamped_text"}   # _stamped_text: the explorers' text bitmaps
 OPTIONAL = {"torch"}               # the PyTorch adapter imports torch, which is optional
 DRAWING = ("matplotlib", "ipywidgets", "IPython")
 NUMERIC = sorted(p.stem for p in PACKAGE.glob("*.py")

@@ -221,3 +221,37 @@ def test_a_setting_that_cannot_be_computed_shows_the_error_and_keeps_the_last_pi
 def test_chain_explorer_rejects_invalid_settings_with_clear_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):
         widgets.chain_explorer(**kwargs)
+
+
+@pytest.mark.parametrize("control, value", [("residual", True), ("batchnorm", True),
+                                            ("left", "tanh"), ("width", 32)])
+def test_every_control_change_sends_a_new_png(control, value):
+    ex = widgets.gradient_explorer(depth=8, width=16)
+    png_before = shown_png(ex)
+    ex.controls[control].value = value
+    assert ex.updates == 2 and ex.error is None
+    assert shown_png(ex).startswith(b"\x89PNG") and shown_png(ex) != png_before
+
+
+def test_an_update_reports_its_compute_draw_and_png_times():
+    ex = widgets.gradient_explorer(depth=5, width=8)
+    assert list(ex.last_split) == ["compute", "draw", "png"]
+    assert all(seconds > 0 for seconds in ex.last_split.values())
+    assert sum(ex.last_split.values()) == pytest.approx(ex.last_update_seconds)
+
+
+def test_the_explorer_figure_keeps_its_labels_titles_and_log_axes():
+    ex = widgets.gradient_explorer(depth=100, width=256, batchnorm=True, residual=True)
+    fig = ex.figure
+    assert [ax.get_xlabel() for ax in fig.axes] == ["layer l (1 = input side)"] * 2
+    assert "partial" in fig.axes[0].get_ylabel()
+    assert all(ax.get_yscale() == "log" for ax in fig.axes)
+    assert "batch norm, residual" in fig._suptitle.get_text()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:                   # the pinned labels stay inside the figure, clear of the panel
+        frame = ax.get_window_extent(renderer)
+        xlabel = ax.xaxis.label.get_window_extent(renderer)
+        assert 0 <= xlabel.y0 and xlabel.y1 < frame.y0
+    ylabel = fig.axes[0].yaxis.label.get_window_extent(renderer)
+    ticks = [t.get_window_extent(renderer) for t in fig.axes[0].get_yticklabels() if t.get_text()]
+    assert 0 <= ylabel.x0 and ylabel.x1 < min(t.x0 for t in ticks)

@@ -599,9 +599,9 @@ def weight_gradient_norm(delta: np.ndarray, A_prev: np.ndarray) -> float:
     less when the batch b is small next to the widths (at b = 1 it is
     :math:`\lVert\delta\rVert\,\lVert a\rVert`). The sum over pairs of examples loses accuracy
     when their outer products cancel: its rounding error is at most about
-    :math:`(n_l + n_{l-1} + b^2)\,\epsilon\,S^2` with
-    :math:`S = \sum_i \lVert\delta_i\rVert\,\lVert a_i\rVert`; where that bound exceeds 1e-9 of
-    the result, the product is formed instead.
+    :math:`(n_l + n_{l-1} + 2\log_2 b)\,\epsilon\,S^2` (dot products of the Gram matrices,
+    then NumPy's pairwise sum) with :math:`S = \sum_i \lVert\delta_i\rVert\,\lVert a_i\rVert`;
+    where that bound exceeds 1e-9 of the result, the product is formed instead.
 
     >>> delta, A = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.0], [-1.0]])
     >>> weight_gradient_norm(delta, A) == float(np.linalg.norm(delta.T @ A))
@@ -613,7 +613,7 @@ def weight_gradient_norm(delta: np.ndarray, A_prev: np.ndarray) -> float:
     if 2 * b * (n_out + n_in) <= n_out * n_in:     # the Gram route is at least twice as cheap
         squared = float(np.sum((delta @ delta.T) * (A_prev @ A_prev.T)))
         S = np.sqrt(sums_of_products(delta, delta, 1)) @ np.sqrt(sums_of_products(A_prev, A_prev, 1))
-        if (n_out + n_in + b * b) * np.finfo(float).eps * S * S <= 1e-9 * squared:
+        if (n_out + n_in + 2 * b.bit_length()) * np.finfo(float).eps * S * S <= 1e-9 * squared:
             return float(np.sqrt(squared))
     return _norm(weight_gradient(delta, A_prev))
 
