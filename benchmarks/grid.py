@@ -20,8 +20,8 @@ training mode, so it is left out at batch 1 (torch refuses it too).
 
 Prints a markdown table, one row per configuration, then a summary; its last line is
 the worst ratio. ``--quick`` runs a small subset; ``--only sigmoid,batchnorm`` keeps the
-rows whose activation or variant is named. Run through ``make bench-grid``, which pins
-one BLAS thread.
+rows whose activation or variant is named; ``--depth 200 --width 256,1024 --batch 32`` keep
+those sizes. Run through ``make bench-grid``, which pins one BLAS thread.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ import time
 
 import numpy as np
 
+from vanishing import _check
 from vanishing.mlp import MLP, layer_statistics
 
 DEPTHS, WIDTHS, BATCHES = (10, 50, 200), (16, 64, 256, 1024), (1, 32, 1024)
@@ -158,9 +159,11 @@ def timed_pair(ours, theirs) -> tuple[float, float, float]:
     return statistics.median(a) * 1e3, statistics.median(b) * 1e3, statistics.median(ratios)
 
 
-def configurations(quick: bool, only: set[str]):
+def configurations(quick: bool, only: set[str], sizes: dict[str, tuple[int, ...]]):
     depths, widths, batches = ((10, 50), (16, 64, 256), (1, 32, 1024)) if quick else (
         DEPTHS, WIDTHS, BATCHES)
+    depths, widths, batches = (sizes.get("depth", depths), sizes.get("width", widths),
+                               sizes.get("batch", batches))
     for depth, width, batch, activation, variant in itertools.product(
             depths, widths, batches, ACTIVATIONS, VARIANTS):
         if variant == "batchnorm" and batch == 1:
@@ -181,11 +184,14 @@ def main(argv: list[str]) -> int:
     torch.set_num_threads(1)
     quick = "--quick" in argv
     only = set(argv[argv.index("--only") + 1].split(",")) if "--only" in argv else set()
+    sizes = {name: tuple(int(v) for v in argv[argv.index(f"--{name}") + 1].split(","))
+             for name in ("depth", "width", "batch") if f"--{name}" in argv}
+    _check.MAX_BYTES, _check.MAX_WORK = int(2 * MEMORY_LIMIT), 1e14     # sizes are chosen here
     print(f"gradient profile, float64, one thread; ours = vanishing, torch {torch.__version__}")
     print("| depth | width | batch | activation | variant | ours ms | torch ms | ours/torch |")
     print("|---:|---:|---:|---|---|---:|---:|---:|")
     results, disagreements = [], 0
-    for depth, width, batch, activation, variant in configurations(quick, only):
+    for depth, width, batch, activation, variant in configurations(quick, only, sizes):
         net, X, Y = network(depth, width, batch, activation, variant)
         theirs = torch_step(net, X, Y)
         ours = functools.partial(layer_statistics, net, X, Y)
