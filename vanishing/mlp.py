@@ -530,7 +530,7 @@ def layer_statistics(net: MLP, X: npt.ArrayLike, Y: npt.ArrayLike,
             H, bn = _forward_step(net, l, A)
             stats["act_mean"][l], stats["act_std"][l] = _mean_and_std(H)
             kept.append((A, H, bn))
-            A = A + net.residual_scale * H if net.residual[l] else H
+            A = _residual_sum(A, H, net.residual_scale) if net.residual[l] else H
         if not np.isfinite(A).all():
             raise ValueError(f"the forward pass overflows float64 at layer {net.depth} "
                              "(residual sums too large): reduce the weights or the depth")
@@ -539,6 +539,11 @@ def layer_statistics(net: MLP, X: npt.ArrayLike, Y: npt.ArrayLike,
         A_prev, H, bn = kept.pop()                 # the last use of layer l's arrays
         G = _backward_step(net, l, G, A_prev, H, bn, stats)
     return NetworkStats(**stats, title=title)
+
+
+def _residual_sum(A: np.ndarray, H: np.ndarray, scale: float) -> np.ndarray:
+    """A + scale * H in one new array (no array for scale * H when scale is 1)."""
+    return A + H if scale == 1.0 else A + scale * H
 
 
 def _forward_step(net: MLP, l: int, A: np.ndarray
@@ -569,7 +574,7 @@ def _backward_step(net: MLP, l: int, G: np.ndarray, A_prev: np.ndarray, H: np.nd
     f = net.activation_of(l)
     fprime = f.prime_from(H)
     stats["saturated"][l], stats["dead"][l] = _saturated_and_dead(f, fprime)
-    dH = net.residual_scale * G if net.residual[l] else G
+    dH = net.residual_scale * G if net.residual[l] and net.residual_scale != 1.0 else G
     delta = np.multiply(fprime, dH, out=fprime)                 # dOut/dU_l
     gamma = net.gamma[l]
     if bn is not None and gamma is not None:
