@@ -77,6 +77,14 @@ def _out_from_state(net, X, y, t, h=None, c=None):
     return state
 
 
+def _out_restarted_at(net, X, y, t, state):
+    """Out (BCE of the readout) when the network runs steps t+1..T from ``state`` at step t."""
+    U = net._input_terms(X)
+    for s in range(t, X.shape[1]):
+        state, _ = net._step(U[s], state)
+    return losses.bce_with_logits(state[0] @ net.W_hy.T + net.b_y, y)[0]
+
+
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 @pytest.mark.parametrize("t", [1, 3, 5])
 def test_dh_t_is_the_total_derivative_of_out_with_respect_to_h_t(cell, t):
@@ -88,11 +96,7 @@ def test_dh_t_is_the_total_derivative_of_out_with_respect_to_h_t(cell, t):
     extra = states[0][1:]
 
     def out():
-        state = (h_t,) + extra
-        U = net._input_terms(X)
-        for s in range(t, X.shape[1]):
-            state, _ = net._step(U[s], state)
-        return losses.bce_with_logits(state[0] @ net.W_hy.T + net.b_y, y)[0]
+        return _out_restarted_at(net, X, y, t, (h_t,) + extra)
 
     assert relative_error(grads.dh[:, t - 1], numerical_gradient(out, h_t)) < 1e-6
 
@@ -106,11 +110,7 @@ def test_lstm_dc_t_is_the_total_derivative_of_out_with_respect_to_c_t(t):
     o_t = net._step(net._input_terms(X)[t - 1], _out_from_state(net, X, y, t - 1))[1][4]
 
     def out():                                     # c_t moves h_t = o_t tanh(c_t) too
-        state = (o_t * np.tanh(c_t), c_t)
-        U = net._input_terms(X)
-        for s in range(t, X.shape[1]):
-            state, _ = net._step(U[s], state)
-        return losses.bce_with_logits(state[0] @ net.W_hy.T + net.b_y, y)[0]
+        return _out_restarted_at(net, X, y, t, (o_t * np.tanh(c_t), c_t))
 
     assert relative_error(grads.dc[:, t - 1], numerical_gradient(out, c_t)) < 1e-6
 
@@ -123,11 +123,7 @@ def test_reset_after_gru_dh_t_is_the_total_derivative_of_out(t):
     h_t = _out_from_state(net, X, y, t)[0].copy()
 
     def out():
-        state = (h_t,)
-        U = net._input_terms(X)
-        for s in range(t, X.shape[1]):
-            state, _ = net._step(U[s], state)
-        return losses.bce_with_logits(state[0] @ net.W_hy.T + net.b_y, y)[0]
+        return _out_restarted_at(net, X, y, t, (h_t,))
 
     assert relative_error(grads.dh[:, t - 1], numerical_gradient(out, h_t)) < 1e-6
 
