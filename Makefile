@@ -78,7 +78,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 # ours against PyTorch (the crosscheck extra) on grids of MLPs and recurrent nets, and peak memory;
-# each prints a table with its worst ratio last (about 20 minutes on 2 cores)
+# each prints a table with its worst ratio last (about 25 minutes)
 bench-grid: $(STAMP)
 	$(BIN)/python benchmarks/grid.py
 	$(BIN)/python benchmarks/memory.py

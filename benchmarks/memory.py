@@ -11,6 +11,7 @@ Run through ``make bench-grid``, which pins one BLAS thread.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import resource
 import subprocess
@@ -62,9 +63,8 @@ def main(argv: list[str]) -> int:
         depth, width, batch = (int(x) for x in argv[1:4])
         (run_ours if argv[0] == "ours" else run_torch)(depth, width, batch)
         return 0
-    try:
-        import torch  # noqa: F401
-    except ImportError:
+    # not imported here: Linux hands a process's peak RSS on to the children it starts
+    if importlib.util.find_spec("torch") is None:
         print("torch is not installed (pip install -e '.[crosscheck]'): nothing to compare with")
         return 0
     print("| depth x width x batch | ours peak MB (after import) | torch peak MB (after import) "
