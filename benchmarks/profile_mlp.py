@@ -12,6 +12,7 @@ import statistics
 import sys
 import time
 
+import grid  # benchmarks/grid.py: torch doing the same work
 import numpy as np
 
 DEPTH, WIDTH, BATCH, REPEATS = 50, 64, 128, 30
@@ -52,45 +53,6 @@ def ours(activation, init):
     return net, X, Y, step, end_to_end
 
 
-def torch_version(net, X, Y, activation):
-    import torch
-    torch.set_num_threads(1)
-    Ws = [torch.tensor(W, requires_grad=True) for W in net.weights]
-    bs = [torch.tensor(b, requires_grad=True) for b in net.biases]
-    Xt, Yt = torch.tensor(X), torch.tensor(Y)
-    f = {"sigmoid": torch.sigmoid, "relu": torch.relu, "tanh": torch.tanh}[activation]
-    peak = {"sigmoid": 0.25, "relu": 1.0, "tanh": 1.0}[activation]
-
-    def step():
-        A, pre, acts = Xt, [], []
-        for l, (W, b) in enumerate(zip(Ws, bs)):
-            Z = A @ W.T + b
-            Z.retain_grad()
-            A = f(Z) if l < len(Ws) - 1 else Z
-            pre.append(Z)
-            acts.append(A)
-        loss = torch.mean((A - Yt) ** 2)
-        for p in Ws + bs:
-            p.grad = None
-        loss.backward()
-        with torch.no_grad():
-            stats = []
-            for l, (W, Z, H) in enumerate(zip(Ws, pre, acts)):
-                if l < len(Ws) - 1:
-                    s = torch.sigmoid(Z)
-                    fp = s * (1 - s) if activation == "sigmoid" else (
-                        (Z > 0).double() if activation == "relu" else 1 - H * H)
-                else:
-                    fp = torch.ones_like(Z)
-                stats.append((W.grad.norm().item(), Z.grad.pow(2).mean().sqrt().item(),
-                              H.mean().item(), H.std(unbiased=False).item(),
-                              (fp < 0.1 * peak).double().mean().item(),
-                              (fp == 0).all(dim=0).double().mean().item()))
-        return stats
-
-    return step
-
-
 def main():
     rows = []
     for activation, init in (("sigmoid", "xavier_normal"), ("relu", "he_normal")):
@@ -102,9 +64,10 @@ def main():
             rows.append((f"ours, {activation}: gradient_profile() end to end", *t_e2e))
             rows.append((f"torch, {activation}: not installed", float("nan"), float("nan")))
             continue
-        torch_step = torch_version(net, X, Y, activation)
+        torch.set_num_threads(1)
+        torch_step = grid.torch_step(net, X, Y)            # the grid benchmark's reference
         t_ours, t_torch, ratios = timed_pair(step, torch_step)
-        agree = np.allclose([s[0] for s in torch_step()], step().grad_norm, rtol=1e-9, atol=0)
+        agree = np.allclose(torch_step(), step().grad_norm, rtol=1e-9, atol=0)
         rows.append((f"ours, {activation}: forward+backward+stats", *t_ours))
         rows.append((f"ours, {activation}: gradient_profile() end to end", *t_e2e))
         rows.append((f"torch {torch.__version__}, {activation}: autograd+stats"

@@ -268,20 +268,13 @@ class MLP:
         cache: list[LayerCache] = []
         A = X
         for l in range(self.depth):
-            f = self.activation_of(l)
-            with np.errstate(over="ignore" if check else None, invalid="ignore" if check else None):
-                Z = A @ self._W[l].T + self._b[l]
-            if check and not np.isfinite(Z).all():
-                raise ValueError(f"the forward pass overflows float64 at layer {l + 1} "
-                                 f"(Z_{l + 1} = A_{l} W_{l + 1}^T + b_{l + 1} is not finite): "
-                                 "reduce the weights, the input or the depth")
+            Z = _affine(A, self._W[l], self._b[l], l, check)
             U, bn = (self._bn_forward(Z, l) if self.gamma[l] is not None else (Z, None))
-            H = f.f(U)
+            H = self.activation_of(l).f(U)
             cache.append(LayerCache(A, Z, U, H, bn))
             A = A + self.residual_scale * H if self.residual[l] else H
-        if check and not np.isfinite(A).all():
-            raise ValueError(f"the forward pass overflows float64 at layer {self.depth} "
-                             "(residual sums too large): reduce the weights or the depth")
+        if check:
+            _check_output(A, self.depth)
         self._cache = cache
         return A
 
@@ -363,10 +356,9 @@ class MLP:
                 dgamma.append(None)
                 dbeta.append(None)
             else:
-                Zhat, inv_std, batch_stats = bn
-                dgamma.append(sums_of_products(dU, Zhat, axis=0))
+                dgamma.append(sums_of_products(dU, bn[0], axis=0))   # bn[0] = Zhat
                 dbeta.append(sums(dU, axis=0))
-                delta = _bn_backward(dU * gamma, Zhat, inv_std, batch_stats)
+                delta = _through_batch_norm(dU, gamma, bn)
             deltas.append(delta)                           # dOut/dZ_l
             dW.append(weight_gradient(delta, A_prev))
             db.append(sums(delta, axis=0))
@@ -427,9 +419,8 @@ class MLP:
             f = self.activation_of(l)
             H, fp = self._cache[l].H, grads.fprime[l]
             out["grad_norm"][l] = _norm(grads.W[l])
-            out["delta_rms"][l] = _norm(grads.delta[l]) / np.sqrt(grads.delta[l].size)
-            out["act_mean"][l] = mean = H.sum() / H.size
-            out["act_std"][l] = _norm(H - mean) / np.sqrt(H.size)
+            out["delta_rms"][l] = _rms(grads.delta[l])
+            out["act_mean"][l], out["act_std"][l] = _mean_and_std(H)
             # a saturating activation's f' only rounds to 0 far out: saturated, not dead
             out["saturated"][l], out["dead"][l] = _saturated_and_dead(f, fp)
         return NetworkStats(**out, title=title)
@@ -447,6 +438,46 @@ def _norm(M: np.ndarray) -> float:
     """The Frobenius norm sqrt(sum of squares), as one BLAS dot product."""
     flat = M.ravel()
     return float(np.sqrt(np.dot(flat, flat)))
+
+
+def _rms(M: np.ndarray) -> float:
+    """The root mean square of the entries of M."""
+    return _norm(M) / np.sqrt(M.size)
+
+
+def _mean_and_std(H: np.ndarray) -> tuple[float, float]:
+    """Mean and (population) standard deviation of every entry of H."""
+    mean = H.sum() / H.size
+    return mean, _rms(H - mean)
+
+
+def _affine(A: np.ndarray, W: np.ndarray, b: np.ndarray, l: int, check: bool = True) -> np.ndarray:
+    """Z = A W^T + b of layer l + 1; with ``check``, a named ValueError where it is not finite."""
+    # checked below, so no warning as well
+    with np.errstate(over="ignore" if check else None, invalid="ignore" if check else None):
+        Z = A @ W.T
+        Z += b
+    if check and not np.isfinite(Z).all():
+        raise ValueError(f"the forward pass overflows float64 at layer {l + 1} "
+                         f"(Z_{l + 1} = A_{l} W_{l + 1}^T + b_{l + 1} is not finite): "
+                         "reduce the weights, the input or the depth")
+    return Z
+
+
+def _check_output(A: np.ndarray, depth: int) -> None:
+    """A named ValueError when the network's output (after its residual sums) is not finite."""
+    if not np.isfinite(A).all():
+        raise ValueError(f"the forward pass overflows float64 at layer {depth} "
+                         "(residual sums too large): reduce the weights or the depth")
+
+
+def _through_batch_norm(dU: np.ndarray, gamma: np.ndarray,
+                        bn: tuple[np.ndarray, np.ndarray, bool]) -> np.ndarray:
+    """dOut/dZ from dOut/dU through U = gamma * Zhat + beta and the normalisation
+    (no product with gamma while it is 1, as in a fresh network)."""
+    Zhat, inv_std, batch_stats = bn
+    dZhat = dU if np.all(gamma == 1.0) else dU * gamma
+    return _bn_backward(dZhat, Zhat, inv_std, batch_stats)
 
 
 def _bn_backward(dZhat: np.ndarray, Zhat: np.ndarray, inv_std: np.ndarray,
@@ -531,9 +562,7 @@ def layer_statistics(net: MLP, X: npt.ArrayLike, Y: npt.ArrayLike,
             stats["act_mean"][l], stats["act_std"][l] = _mean_and_std(H)
             kept.append((A, H, bn))
             A = _residual_sum(A, H, net.residual_scale) if net.residual[l] else H
-        if not np.isfinite(A).all():
-            raise ValueError(f"the forward pass overflows float64 at layer {net.depth} "
-                             "(residual sums too large): reduce the weights or the depth")
+        _check_output(A, net.depth)
     _, G = losses.mse(A, Y)
     for l in range(net.depth - 1, -1, -1):
         A_prev, H, bn = kept.pop()                 # the last use of layer l's arrays
@@ -549,21 +578,9 @@ def _residual_sum(A: np.ndarray, H: np.ndarray, scale: float) -> np.ndarray:
 def _forward_step(net: MLP, l: int, A: np.ndarray
                   ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, bool] | None]:
     """Layer l + 1 of :func:`layer_statistics`'s forward pass: f(U) and batch norm's state."""
-    Z = A @ net.weights[l].T
-    Z += net.biases[l]
-    # a sum over the batch is not finite when an entry is not (one cheap pass to test)
-    if not (np.isfinite(sums(Z, axis=0)).all() or np.isfinite(Z).all()):
-        raise ValueError(f"the forward pass overflows float64 at layer {l + 1} "
-                         f"(Z_{l + 1} = A_{l} W_{l + 1}^T + b_{l + 1} is not finite): "
-                         "reduce the weights, the input or the depth")
+    Z = _affine(A, net.weights[l], net.biases[l], l)
     U, bn = net._bn_forward(Z, l) if net.gamma[l] is not None else (Z, None)
     return net.activation_of(l).f(U), bn
-
-
-def _mean_and_std(H: np.ndarray) -> tuple[float, float]:
-    """Mean and (population) standard deviation of every entry of H, as in :meth:`MLP.stats`."""
-    mean = H.sum() / H.size
-    return mean, _norm(H - mean) / np.sqrt(H.size)
 
 
 def _backward_step(net: MLP, l: int, G: np.ndarray, A_prev: np.ndarray, H: np.ndarray,
@@ -578,10 +595,8 @@ def _backward_step(net: MLP, l: int, G: np.ndarray, A_prev: np.ndarray, H: np.nd
     delta = np.multiply(fprime, dH, out=fprime)                 # dOut/dU_l
     gamma = net.gamma[l]
     if bn is not None and gamma is not None:
-        Zhat, inv_std, batch_stats = bn
-        dZhat = delta if np.all(gamma == 1.0) else delta * gamma
-        delta = _bn_backward(dZhat, Zhat, inv_std, batch_stats)  # dOut/dZ_l
-    stats["delta_rms"][l] = _norm(delta) / np.sqrt(delta.size)
+        delta = _through_batch_norm(delta, gamma, bn)                # dOut/dZ_l
+    stats["delta_rms"][l] = _rms(delta)
     stats["grad_norm"][l] = weight_gradient_norm(delta, A_prev)
     if l == 0:
         return G                                   # dOut/dX is not a statistic
